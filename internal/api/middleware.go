@@ -1,0 +1,178 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/access"
+)
+
+// requestInfo travels in the request context; inner middleware fills it in
+// and the access log reads it when the request is done.
+type requestInfo struct {
+	id          string
+	keyID       string
+	workspaceID int64
+}
+
+type requestInfoKey struct{}
+
+func infoFrom(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
+	return info
+}
+
+func requestIDFrom(ctx context.Context) string {
+	if info := infoFrom(ctx); info != nil {
+		return info.id
+	}
+	return ""
+}
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// withRequestInfo assigns a request id (keeping a sane incoming X-Request-Id),
+// echoes it, and logs each request once it is done.
+func withRequestInfo(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if !requestIDPattern.MatchString(id) {
+			id = "req_" + access.NewID(20)
+		}
+		info := &requestInfo{id: id}
+		w.Header().Set("X-Request-Id", id)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		level := slog.LevelInfo
+		if sw.status >= 500 {
+			level = slog.LevelError
+		}
+		log.LogAttrs(r.Context(), level, "request",
+			slog.String("request_id", id),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status),
+			slog.Int("bytes", sw.bytes),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.String("key_id", info.keyID),
+			slog.Int64("workspace_id", info.workspaceID),
+		)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status      int
+	bytes       int
+	wroteHeader bool
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if !w.wroteHeader {
+		w.status = status
+		w.wroteHeader = true
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wroteHeader = true
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withRecovery turns a panic into a logged 500 problem instead of a dropped
+// connection.
+func withRecovery(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.ErrorContext(r.Context(), "panic", "request_id", requestIDFrom(r.Context()), "panic", v, "stack", string(debug.Stack()))
+				writeProblem(w, r, newProblem(http.StatusInternalServerError, "internal_error", "An internal error occurred; it has been logged with this request's id."))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Konstantly clients call /openapi/v1/...; it is the same API as /api/v1.
+const (
+	apiPrefix        = "/api/v1"
+	konstantlyPrefix = "/openapi/v1"
+)
+
+// withCanonicalPath answers /users/ like /users (no redirect) and serves the
+// Konstantly prefix as an alias of /api/v1.
+func withCanonicalPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if rest, ok := strings.CutPrefix(p, konstantlyPrefix); ok && (rest == "" || rest[0] == '/') {
+			p = apiPrefix + rest
+		}
+		for len(p) > 1 && strings.HasSuffix(p, "/") {
+			p = p[:len(p)-1]
+		}
+		if p != r.URL.Path {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = p
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Authenticator resolves an API key to its principal.
+type Authenticator interface {
+	Authenticate(ctx context.Context, secret string) (access.Principal, error)
+}
+
+// presentedKey returns the key from X-API-KEY, Authorization: Bearer, or
+// api_access_token (Chatwoot's header), in that order.
+func presentedKey(r *http.Request) string {
+	if k := r.Header.Get("X-API-KEY"); k != "" {
+		return strings.TrimSpace(k)
+	}
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		scheme, token, ok := strings.Cut(auth, " ")
+		if ok && strings.EqualFold(scheme, "Bearer") {
+			return strings.TrimSpace(token)
+		}
+	}
+	return strings.TrimSpace(r.Header.Get("api_access_token"))
+}
+
+// withAuthentication puts the principal of a presented key in the context. A
+// request without a key passes through (operations refuse it with 401); a
+// request with a bad key is refused here.
+func withAuthentication(auth Authenticator, errs errorMapper, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secret := presentedKey(r)
+		if secret == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		p, err := auth.Authenticate(r.Context(), secret)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="roster"`)
+			writeProblem(w, r, errs.toProblem(r.Context(), err))
+			return
+		}
+		if info := infoFrom(r.Context()); info != nil {
+			info.keyID, info.workspaceID = p.KeyID, p.WorkspaceID
+		}
+		next.ServeHTTP(w, r.WithContext(access.WithPrincipal(r.Context(), p)))
+	})
+}

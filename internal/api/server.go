@@ -1,0 +1,137 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/rosterhq/roster/internal/db"
+	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/idempotency"
+	"github.com/rosterhq/roster/internal/op"
+	"github.com/rosterhq/roster/internal/ratelimit"
+)
+
+// Deps is what the HTTP face needs from the rest of Roster.
+type Deps struct {
+	Logger           *slog.Logger
+	Now              func() time.Time
+	DB               *db.DB
+	Auth             Authenticator
+	Idempotency      *idempotency.Store
+	Limiter          *ratelimit.Limiter
+	DefaultRateLimit int // requests per minute per key; 0 disables the limit
+	Registry         *op.Registry
+	Users            directory.UserOps
+	Version          string
+}
+
+// Server is the assembled HTTP face.
+type Server struct {
+	Handler  http.Handler
+	API      huma.API
+	Registry *op.Registry
+	// Platform holds the Chatwoot-style platform operations.
+	Platform *op.Registry
+}
+
+// New builds the handler: every registry operation under /api/v1 (and its
+// Konstantly alias /openapi/v1), the platform face, health, the catalog and
+// the OpenAPI document.
+func New(d Deps) (*Server, error) {
+	useProblemErrors()
+	errs := errorMapper{log: d.Logger}
+	mux := http.NewServeMux()
+
+	cfg := huma.DefaultConfig("Roster API", d.Version)
+	cfg.CreateHooks = nil // no $schema links in responses: Konstantly clients expect plain objects
+	cfg.Info.Description = "Roster's people & learning API. Authenticate with an API key in `X-API-KEY`, " +
+		"`Authorization: Bearer`, or `api_access_token`. Errors are RFC 9457 problem+json. " +
+		"Every POST and PATCH accepts an `Idempotency-Key` header (kept 24 hours)."
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"apiKey":         {Type: "apiKey", In: "header", Name: "X-API-KEY"},
+		"bearer":         {Type: "http", Scheme: "bearer"},
+		"apiAccessToken": {Type: "apiKey", In: "header", Name: "api_access_token"},
+	}
+	api := humago.New(mux, cfg)
+
+	d.Registry.Mount(api, apiPrefix, errs.mapErr)
+	platform := platformOps(d.Users)
+	platform.Mount(api, platformPrefix, errs.mapErr)
+	registerHealth(api, d.DB)
+	if err := registerCatalog(api, d.Registry); err != nil {
+		return nil, err
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, newProblem(http.StatusNotFound, "no_route", "No route matches "+r.Method+" "+r.URL.Path+"."))
+	})
+
+	var h http.Handler = mux
+	h = withIdempotency(d.Idempotency, d.Logger, h)
+	h = withRateLimit(d.Limiter, d.DefaultRateLimit, d.Now, h)
+	h = withAuthentication(d.Auth, errs, h)
+	h = withCanonicalPath(h)
+	h = withRecovery(d.Logger, h)
+	h = withRequestInfo(d.Logger, h)
+	return &Server{Handler: h, API: api, Registry: d.Registry, Platform: platform}, nil
+}
+
+type healthOutput struct {
+	Body struct {
+		Status        string `json:"status" example:"ok"`
+		Database      string `json:"database,omitempty" example:"sqlite"`
+		SchemaVersion int    `json:"schemaVersion,omitempty"`
+	}
+}
+
+func registerHealth(api huma.API, d *db.DB) {
+	huma.Register(api, huma.Operation{OperationID: "health.live", Method: http.MethodGet, Path: "/healthz",
+		Summary: "Liveness: the process is serving", Tags: []string{"Health"}},
+		func(ctx context.Context, _ *struct{}) (*healthOutput, error) {
+			out := &healthOutput{}
+			out.Body.Status = "ok"
+			return out, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "health.ready", Method: http.MethodGet, Path: "/readyz",
+		Summary: "Readiness: the database answers and is migrated", Tags: []string{"Health"}, Errors: []int{http.StatusServiceUnavailable}},
+		func(ctx context.Context, _ *struct{}) (*healthOutput, error) {
+			ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			if err := d.Ping(ctx); err != nil {
+				return nil, newProblem(http.StatusServiceUnavailable, "database_unavailable", "The database does not answer.")
+			}
+			v, err := d.SchemaVersion(ctx)
+			if err != nil {
+				return nil, newProblem(http.StatusServiceUnavailable, "database_unavailable", "The database schema cannot be read.")
+			}
+			out := &healthOutput{}
+			out.Body.Status, out.Body.Database, out.Body.SchemaVersion = "ready", string(d.Dialect), v
+			return out, nil
+		})
+}
+
+type catalogOutput struct {
+	Body struct {
+		Actions []op.Entry `json:"actions" doc:"Every operation with its typed input and output fields"`
+	}
+}
+
+func registerCatalog(api huma.API, reg *op.Registry) error {
+	entries, err := reg.Catalog(api.OpenAPI())
+	if err != nil {
+		return err
+	}
+	huma.Register(api, huma.Operation{OperationID: "catalog.get", Method: http.MethodGet, Path: apiPrefix + "/catalog",
+		Summary: "Operations catalog", Tags: []string{"Catalog"},
+		Description: "Every action with its typed fields, required flags and scope, for no-code tools. Public: it describes the API, not data."},
+		func(ctx context.Context, _ *struct{}) (*catalogOutput, error) {
+			out := &catalogOutput{}
+			out.Body.Actions = entries
+			return out, nil
+		})
+	return nil
+}

@@ -1,0 +1,283 @@
+// Package cli is the roster command: serve, migrate, and administration of
+// workspaces and API keys. main only calls Run.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/app"
+)
+
+const usage = `roster — people & learning platform with an integration-first API
+
+Usage:
+  roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--log-level info]
+  roster migrate     [db flags]
+  roster workspaces  create NAME | list                                        [db flags]
+  roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
+  roster keys        list --workspace NAME | revoke KEY_ID                   [db flags]
+  roster version
+
+Every flag can also be set by environment: ROSTER_ADDR, ROSTER_DATA_DIR,
+ROSTER_DATABASE_URL (postgres://… or a SQLite file path), ROSTER_RATE_LIMIT,
+ROSTER_LOG_LEVEL. Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write" + `
+`
+
+// Env is the process environment, passed in so tests control it.
+type Env struct {
+	Getenv func(string) string
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Run executes one roster command.
+func Run(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, env)
+	case "migrate":
+		return migrate(ctx, rest, env)
+	case "workspaces", "workspace":
+		return workspaces(ctx, rest, env)
+	case "keys", "key":
+		return keys(ctx, rest, env)
+	case "version":
+		fmt.Fprintln(env.Stdout, app.Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Stdout, usage)
+		return nil
+	}
+	fmt.Fprint(env.Stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// commonFlags binds the flags every command shares, with env defaults.
+type commonFlags struct {
+	cfg      app.Config
+	logLevel string
+}
+
+func newFlags(name string, env Env) (*flag.FlagSet, *commonFlags) {
+	fs := flag.NewFlagSet("roster "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	c := &commonFlags{cfg: app.DefaultConfig()}
+	getenv := func(k, def string) string {
+		if v := env.Getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.cfg.DataDir, "data-dir", getenv("ROSTER_DATA_DIR", c.cfg.DataDir), "directory for the SQLite database")
+	fs.StringVar(&c.cfg.DatabaseURL, "database-url", getenv("ROSTER_DATABASE_URL", ""), "postgres://… or a SQLite file path (default DATA_DIR/roster.db)")
+	fs.StringVar(&c.logLevel, "log-level", getenv("ROSTER_LOG_LEVEL", "info"), "debug, info, warn or error")
+	return fs, c
+}
+
+func (c *commonFlags) logger(env Env) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level})), nil
+}
+
+func (c *commonFlags) open(ctx context.Context, env Env) (*app.App, error) {
+	log, err := c.logger(env)
+	if err != nil {
+		return nil, err
+	}
+	return app.Open(ctx, c.cfg, log)
+}
+
+func serve(ctx context.Context, args []string, env Env) error {
+	fs, c := newFlags("serve", env)
+	fs.StringVar(&c.cfg.Addr, "addr", envOr(env, "ROSTER_ADDR", c.cfg.Addr), "listen address")
+	rate := fs.String("rate-limit", envOr(env, "ROSTER_RATE_LIMIT", strconv.Itoa(c.cfg.RateLimit)), "default requests per minute per API key (0 = unlimited)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(*rate)
+	if err != nil || n < 0 {
+		return fmt.Errorf("--rate-limit: want a whole number ≥ 0, got %q", *rate)
+	}
+	c.cfg.RateLimit = n
+	a, err := c.open(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	secret, err := a.Access.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("first-start setup: %w", err)
+	}
+	if secret != "" {
+		fmt.Fprintf(env.Stderr, "\nCreated workspace %q and an admin API key with every scope.\n"+
+			"It is shown this once; store it now:\n\n    %s\n\n", access.DefaultWorkspaceName, secret)
+	}
+	ln, err := net.Listen("tcp", c.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.cfg.Addr, err)
+	}
+	a.Log.Info("roster serving", "addr", ln.Addr().String(), "database", string(a.DB.Dialect), "location", a.DB.Location, "version", app.Version)
+	return a.Serve(ctx, ln)
+}
+
+func envOr(env Env, key, def string) string {
+	if v := env.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func migrate(ctx context.Context, args []string, env Env) error {
+	fs, c := newFlags("migrate", env)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := c.open(ctx, env) // Open migrates
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	v, err := a.DB.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "schema version %d (%s)\n", v, a.DB.Dialect)
+	return nil
+}
+
+func workspaces(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 {
+		return errors.New("usage: roster workspaces create NAME | list")
+	}
+	fs, c := newFlags("workspaces "+args[0], env)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	a, err := c.open(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	switch args[0] {
+	case "create":
+		if fs.NArg() != 1 {
+			return errors.New("usage: roster workspaces create NAME")
+		}
+		ws, err := a.Access.CreateWorkspace(ctx, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%d\t%s\n", ws.ID, ws.Name)
+		return nil
+	case "list":
+		list, err := a.Access.ListWorkspaces(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tCREATED")
+		for _, ws := range list {
+			fmt.Fprintf(tw, "%d\t%s\t%s\n", ws.ID, ws.Name, ws.CreatedAt.Format(time.RFC3339))
+		}
+		return tw.Flush()
+	}
+	return fmt.Errorf("unknown workspaces command %q", args[0])
+}
+
+func keys(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 {
+		return errors.New("usage: roster keys create|list|revoke")
+	}
+	fs, c := newFlags("keys "+args[0], env)
+	workspace := fs.String("workspace", "", "workspace name")
+	scopes := fs.String("scopes", "", "comma-separated scopes, or all")
+	name := fs.String("name", "", "label for the key")
+	rate := fs.Int("rate-limit", 0, "requests per minute for this key (0 = server default)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	a, err := c.open(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	switch args[0] {
+	case "create":
+		ws, err := a.Access.WorkspaceByName(ctx, *workspace)
+		if err != nil {
+			return fmt.Errorf("--workspace: %w", err)
+		}
+		sc, err := access.ParseScopes(*scopes)
+		if err != nil {
+			return fmt.Errorf("--scopes: %w", err)
+		}
+		k, secret, err := a.Access.CreateKey(ctx, access.NewKey{WorkspaceID: ws.ID, Name: *name, Scopes: sc, RateLimit: *rate})
+		if err != nil {
+			return err
+		}
+		// The secret alone on stdout so scripts can capture it; the rest on stderr.
+		fmt.Fprintln(env.Stdout, secret)
+		fmt.Fprintf(env.Stderr, "key %s for workspace %q with scopes %s (shown once)\n", k.ID, ws.Name, scopeList(k.Scopes))
+		return nil
+	case "list":
+		ws, err := a.Access.WorkspaceByName(ctx, *workspace)
+		if err != nil {
+			return fmt.Errorf("--workspace: %w", err)
+		}
+		list, err := a.Access.ListKeys(ctx, ws.ID)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tLAST USED\tREVOKED")
+		for _, k := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, scopeList(k.Scopes), k.CreatedAt.Format(time.RFC3339),
+				orDash(k.LastUsedAt), orDash(k.RevokedAt))
+		}
+		return tw.Flush()
+	case "revoke":
+		if fs.NArg() != 1 {
+			return errors.New("usage: roster keys revoke KEY_ID")
+		}
+		if err := a.Access.RevokeKey(ctx, fs.Arg(0)); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "key %s revoked\n", fs.Arg(0))
+		return nil
+	}
+	return fmt.Errorf("unknown keys command %q", args[0])
+}
+
+func scopeList(scopes []access.Scope) string {
+	parts := make([]string, len(scopes))
+	for i, s := range scopes {
+		parts[i] = string(s)
+	}
+	return strings.Join(parts, ",")
+}
+
+func orDash(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.RFC3339)
+}
