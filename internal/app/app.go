@@ -16,6 +16,7 @@ import (
 	"github.com/rosterhq/roster/internal/api"
 	"github.com/rosterhq/roster/internal/db"
 	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/idempotency"
 	"github.com/rosterhq/roster/internal/op"
 	"github.com/rosterhq/roster/internal/ratelimit"
@@ -52,6 +53,7 @@ type App struct {
 	Now         func() time.Time
 	DB          *db.DB
 	Access      *access.Service
+	Events      *events.Log
 	Directory   *directory.Service
 	Idempotency *idempotency.Store
 	Registry    *op.Registry
@@ -70,7 +72,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a := &App{Config: cfg, Log: log, Now: time.Now, DB: d}
 	a.Access = access.NewService(d, a.Now)
-	a.Directory = directory.NewService(d, a.Now)
+	a.Events = events.NewLog(d, a.Now)
+	a.Directory = directory.NewService(d, a.Events, a.Now)
 	a.Idempotency = idempotency.NewStore(d, a.Now)
 
 	users := a.Directory.UserOps()

@@ -10,20 +10,32 @@ import (
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/db"
+	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/fault"
 )
 
 // Service is the directory's business logic. Each exported method owns its
 // transaction: it commits whole or not at all.
 type Service struct {
-	db  *db.DB
-	now func() time.Time
+	db     *db.DB
+	events *events.Log
+	now    func() time.Time
 }
 
-// NewService returns a Service over d; now is the clock.
-func NewService(d *db.DB, now func() time.Time) *Service {
-	return &Service{db: d, now: now}
+// NewService returns a Service over d that records its changes in log; now is
+// the clock.
+func NewService(d *db.DB, log *events.Log, now func() time.Time) *Service {
+	return &Service{db: d, events: log, now: now}
 }
+
+// Event types the directory records for users. Each carries the full user.
+const (
+	EventUserCreated     = "user.created"
+	EventUserUpdated     = "user.updated"
+	EventUserDeleted     = "user.deleted"
+	EventUserDeactivated = "user.deactivated"
+	EventUserReactivated = "user.reactivated"
+)
 
 func (s *Service) timestamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
@@ -117,7 +129,11 @@ func (s *Service) CreateUser(ctx context.Context, workspaceID int64, in UserCrea
 		r.passwordHash = &h
 	}
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		return insertUser(ctx, tx, &r)
+		if err := insertUser(ctx, tx, &r); err != nil {
+			return err
+		}
+		_, err := s.events.Record(ctx, tx, workspaceID, EventUserCreated, r.view())
+		return err
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("create user: %w", err)
@@ -166,7 +182,8 @@ func (s *Service) UpdateUser(ctx context.Context, workspaceID int64, id string, 
 			return err
 		}
 		out = r.view()
-		return nil
+		_, err = s.events.Record(ctx, tx, workspaceID, EventUserUpdated, out)
+		return err
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("update user %s: %w", id, err)
@@ -244,15 +261,22 @@ func (s *Service) SetUserStatus(ctx context.Context, workspaceID int64, id, stat
 		if err != nil {
 			return err
 		}
-		if r.status != status {
-			r.status = status
-			r.updatedAt = s.timestamp()
-			if err := updateUserRow(ctx, tx, &r); err != nil {
-				return err
-			}
+		out = r.view()
+		if r.status == status {
+			return nil
+		}
+		r.status = status
+		r.updatedAt = s.timestamp()
+		if err := updateUserRow(ctx, tx, &r); err != nil {
+			return err
 		}
 		out = r.view()
-		return nil
+		typ := EventUserReactivated
+		if status == StatusDeactivated {
+			typ = EventUserDeactivated
+		}
+		_, err = s.events.Record(ctx, tx, workspaceID, typ, out)
+		return err
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("set user %s %s: %w", id, status, err)
@@ -267,7 +291,11 @@ func (s *Service) DeleteUser(ctx context.Context, workspaceID int64, id string) 
 		if err != nil {
 			return err
 		}
-		return deleteUserRow(ctx, tx, r.pk)
+		if err := deleteUserRow(ctx, tx, r.pk); err != nil {
+			return err
+		}
+		_, err = s.events.Record(ctx, tx, workspaceID, EventUserDeleted, r.view())
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("delete user %s: %w", id, err)

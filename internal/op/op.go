@@ -9,6 +9,8 @@ package op
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -88,12 +90,18 @@ func (o *Op[I, O]) mount(api huma.API, prefix string, mapErr func(context.Contex
 		DefaultStatus: status,
 		Security:      SecurityRequirements,
 		Errors:        errorStatuses(o.Method),
+		// Credentials and scope are checked before huma parses and validates
+		// the input, so a caller without access learns nothing about it.
+		Middlewares: huma.Middlewares{func(hctx huma.Context, next func(huma.Context)) {
+			if err := authorize(hctx.Context(), o.Scope); err != nil {
+				writeError(hctx, mapErr(hctx.Context(), err))
+				return
+			}
+			next(hctx)
+		}},
 	}
 	huma.Register(api, hop, func(ctx context.Context, in *I) (*O, error) {
-		p, ok := access.FromContext(ctx)
-		if !ok {
-			return nil, mapErr(ctx, fault.Unauthorized("an API key is required (X-API-KEY, Authorization: Bearer, or api_access_token)"))
-		}
+		p, _ := access.FromContext(ctx) // present: the middleware checked
 		out, err := o.Call(ctx, p, in)
 		if err != nil {
 			return nil, mapErr(ctx, err)
@@ -110,6 +118,30 @@ func (o *Op[I, O]) mount(api huma.API, prefix string, mapErr func(context.Contex
 		}
 	}
 	return &hop
+}
+
+func authorize(ctx context.Context, scope access.Scope) error {
+	p, ok := access.FromContext(ctx)
+	if !ok {
+		return fault.Unauthorized("an API key is required (X-API-KEY, Authorization: Bearer, or api_access_token)")
+	}
+	return p.Require(scope)
+}
+
+// writeError answers with err, which mapErr made a huma.StatusError.
+func writeError(hctx huma.Context, err error) {
+	status := http.StatusInternalServerError
+	var se huma.StatusError
+	if errors.As(err, &se) {
+		status = se.GetStatus()
+	}
+	ct := "application/json"
+	if f, ok := err.(huma.ContentTypeFilter); ok {
+		ct = f.ContentType(ct)
+	}
+	hctx.SetHeader("Content-Type", ct)
+	hctx.SetStatus(status)
+	_ = json.NewEncoder(hctx.BodyWriter()).Encode(err)
 }
 
 func describe[I, O any](o *Op[I, O]) string {
