@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/directory"
@@ -82,8 +83,12 @@ func platformError(err error) error {
 	renamed := *fe
 	renamed.Fields = make([]fault.FieldError, len(fe.Fields))
 	for i, f := range fe.Fields {
-		if n, ok := platformFieldNames[f.Field]; ok {
+		head, rest, nested := strings.Cut(f.Field, ".")
+		if n, ok := platformFieldNames[head]; ok {
 			f.Field = n
+			if nested {
+				f.Field += "." + rest
+			}
 		}
 		renamed.Fields[i] = f
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,7 +97,7 @@ func useProblemErrors() {
 				var d huma.ErrorDetailer
 				if errors.As(e, &d) {
 					det := d.ErrorDetail()
-					p.addField(fieldOfLocation(det.Location), det.Message)
+					p.addField(fieldOfDetail(det.Location, det.Message), det.Message)
 				} else {
 					p.addField("body", e.Error())
 				}
@@ -114,6 +115,21 @@ func useProblemErrors() {
 			return se
 		}
 	})
+}
+
+var missingProperty = regexp.MustCompile(`^expected required property (\S+) to be present`)
+
+// fieldOfDetail names the field a huma validation error is about. A missing
+// property is reported on its parent object; name the property itself.
+func fieldOfDetail(loc, msg string) string {
+	field := fieldOfLocation(loc)
+	if m := missingProperty.FindStringSubmatch(msg); m != nil {
+		if field == "body" || field == "" {
+			return m[1]
+		}
+		return field + "." + m[1]
+	}
+	return field
 }
 
 // fieldOfLocation turns huma's "body.email" / "query.limit" into "email" /

@@ -3,6 +3,7 @@ package db
 import (
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -37,4 +38,19 @@ func IsForeignKeyViolation(err error) bool {
 		return lite.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 	}
 	return false
+}
+
+// UniqueViolationOn reports whether err is a unique violation of a constraint
+// covering column. PostgreSQL names the constraint (ours are named after
+// their columns); SQLite lists "table.column" in its message. Reading the
+// error beats querying afterwards: PostgreSQL has aborted the transaction.
+func UniqueViolationOn(err error, column string) bool {
+	if !IsUniqueViolation(err) {
+		return false
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return strings.Contains(pg.ConstraintName, column)
+	}
+	return strings.Contains(err.Error(), "."+column)
 }

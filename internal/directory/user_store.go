@@ -63,7 +63,7 @@ func insertUser(ctx context.Context, q db.Querier, r *userRow) error {
 		r.occupation, r.location, r.bio, r.fromAPI, r.status, r.passwordHash, attrs,
 		r.createdAt.UnixMilli(), r.updatedAt.UnixMilli()).Scan(&r.pk)
 	if db.IsUniqueViolation(err) {
-		return userConflict(ctx, q, r)
+		return userConflict(err, r)
 	}
 	if err != nil {
 		return fmt.Errorf("insert user: %w", err)
@@ -71,12 +71,9 @@ func insertUser(ctx context.Context, q db.Querier, r *userRow) error {
 	return nil
 }
 
-// userConflict works out which unique field a failed write clashed on.
-func userConflict(ctx context.Context, q db.Querier, r *userRow) error {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE workspace_id = $1 AND public_id = $2 AND id <> $3`,
-		r.workspaceID, r.publicID, r.pk).Scan(&n)
-	if err == nil && n > 0 {
+// userConflict names the unique field a failed write clashed on.
+func userConflict(err error, r *userRow) error {
+	if db.UniqueViolationOn(err, "public_id") {
 		return fault.Conflict("id_taken", "id", "a user with id %q already exists", r.publicID)
 	}
 	return fault.Conflict("email_taken", "email", "a user with email %q already exists", r.email)
@@ -108,7 +105,7 @@ func updateUserRow(ctx context.Context, q db.Querier, r *userRow) error {
 		r.name, r.displayName, r.email, strings.ToLower(r.email), r.role, r.language, r.timezone, r.occupation,
 		r.location, r.bio, r.fromAPI, r.status, r.passwordHash, attrs, r.updatedAt.UnixMilli(), r.pk)
 	if db.IsUniqueViolation(err) {
-		return userConflict(ctx, q, r)
+		return userConflict(err, r)
 	}
 	if err != nil {
 		return fmt.Errorf("update user %s: %w", r.publicID, err)
