@@ -40,6 +40,16 @@ type BlockUserInput struct {
 	}
 }
 
+// BulkUsersInput is the input of users.bulk_create.
+type BulkUsersInput struct {
+	Body BulkUsers
+}
+
+// BulkOutcomeOutput carries per-item results.
+type BulkOutcomeOutput struct {
+	Body BulkOutcome
+}
+
 // UserOutput carries one user.
 type UserOutput struct {
 	Body User
@@ -66,11 +76,12 @@ type UserOps struct {
 	Reactivate *op.Op[UserIDParam, UserOutput]
 	Block      *op.Op[BlockUserInput, UserOutput]
 	Unblock    *op.Op[UserIDParam, UserOutput]
+	BulkCreate *op.Op[BulkUsersInput, BulkOutcomeOutput]
 }
 
 // All lists the operations for the registry.
 func (u UserOps) All() []op.Any {
-	return []op.Any{u.Create, u.List, u.Get, u.Update, u.Patch, u.Delete, u.Deactivate, u.Reactivate, u.Block, u.Unblock}
+	return []op.Any{u.Create, u.List, u.Get, u.Update, u.Patch, u.Delete, u.Deactivate, u.Reactivate, u.Block, u.Unblock, u.BulkCreate}
 }
 
 // UserOps defines the user operations over s.
@@ -145,6 +156,17 @@ func (s *Service) UserOps() UserOps {
 			Summary: "Deactivate a user (Konstantly)", Compat: true,
 			Run: func(ctx context.Context, p access.Principal, in *BlockUserInput) (*UserOutput, error) {
 				return deactivate(ctx, p, &UserIDParam{ID: in.Body.ID})
+			},
+		},
+		BulkCreate: &op.Op[BulkUsersInput, BulkOutcomeOutput]{
+			ID: "users.bulk_create", Tag: tag, Scope: access.UsersWrite, Method: http.MethodPost, Path: "/users/bulk",
+			Summary: "Create up to 1,000 users",
+			Description: "Each item is validated on its own and reported in `results` by index; the valid items are written " +
+				"in one transaction. `onExisting` decides what happens to an item whose email exists: `error`, `skip` or `update`.",
+			MaxBodyBytes: 8 << 20,
+			Run: func(ctx context.Context, p access.Principal, in *BulkUsersInput) (*BulkOutcomeOutput, error) {
+				out, err := s.BulkCreateUsers(ctx, p.WorkspaceID, in.Body)
+				return &BulkOutcomeOutput{Body: out}, err
 			},
 		},
 		Unblock: &op.Op[UserIDParam, UserOutput]{

@@ -78,8 +78,36 @@ type UserUpdate struct {
 // CreateUser adds a user to the workspace. Returns invalid for bad fields and
 // conflict when the email or id is taken.
 func (s *Service) CreateUser(ctx context.Context, workspaceID int64, in UserCreate) (User, error) {
+	r, err := newUserRow(workspaceID, in, s.timestamp())
+	if err != nil {
+		return User{}, err
+	}
+	if in.Password != "" {
+		// Hash before the transaction: argon2 takes tens of milliseconds, and
+		// SQLite has one writer.
+		h, err := hashPassword(in.Password)
+		if err != nil {
+			return User{}, err
+		}
+		r.passwordHash = &h
+	}
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := insertUser(ctx, tx, &r); err != nil {
+			return err
+		}
+		_, err := s.events.Record(ctx, tx, workspaceID, EventUserCreated, r.view())
+		return err
+	})
+	if err != nil {
+		return User{}, fmt.Errorf("create user: %w", err)
+	}
+	return r.view(), nil
+}
+
+// newUserRow validates in and fills in defaults. The password is checked but
+// not hashed.
+func newUserRow(workspaceID int64, in UserCreate, now time.Time) (userRow, error) {
 	var f fault.Fields
-	now := s.timestamp()
 	r := userRow{workspaceID: workspaceID, status: StatusActive, fromAPI: true, createdAt: now, updatedAt: now,
 		role: string(in.RoleAlias), language: string(in.Language), timezone: strings.TrimSpace(in.Timezone)}
 	r.publicID = strings.TrimSpace(in.ID)
@@ -116,29 +144,7 @@ func (s *Service) CreateUser(ctx context.Context, workspaceID int64, in UserCrea
 			f.Add("password", "%s", msg)
 		}
 	}
-	if err := f.Err(); err != nil {
-		return User{}, err
-	}
-	if in.Password != "" {
-		// Hash before the transaction: argon2 takes tens of milliseconds, and
-		// SQLite has one writer.
-		h, err := hashPassword(in.Password)
-		if err != nil {
-			return User{}, err
-		}
-		r.passwordHash = &h
-	}
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := insertUser(ctx, tx, &r); err != nil {
-			return err
-		}
-		_, err := s.events.Record(ctx, tx, workspaceID, EventUserCreated, r.view())
-		return err
-	})
-	if err != nil {
-		return User{}, fmt.Errorf("create user: %w", err)
-	}
-	return r.view(), nil
+	return r, f.Err()
 }
 
 // GetUser returns one user. Returns not_found if the id is not in the

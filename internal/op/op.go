@@ -31,6 +31,8 @@ type Op[I, O any] struct {
 	Method      string       // HTTP method
 	Path        string       // HTTP path below the API prefix, e.g. "/users/{id}"
 	Status      int          // success status; default 200
+	// MaxBodyBytes raises huma's 1 MiB request body limit for bulk operations.
+	MaxBodyBytes int64
 	// Compat marks an alternative HTTP shape of an operation that exists for
 	// drop-in compatibility with another API; it is routed and documented but
 	// not listed in the catalog, where the canonical operation stands.
@@ -88,6 +90,7 @@ func (o *Op[I, O]) mount(api huma.API, prefix string, mapErr func(context.Contex
 		Description:   describe(o),
 		Tags:          []string{o.Tag},
 		DefaultStatus: status,
+		MaxBodyBytes:  o.MaxBodyBytes,
 		Security:      SecurityRequirements,
 		Errors:        errorStatuses(o.Method),
 		// Credentials and scope are checked before huma parses and validates

@@ -1,0 +1,282 @@
+package directory
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/rosterhq/roster/internal/db"
+	"github.com/rosterhq/roster/internal/fault"
+)
+
+// MaxBulkUsers is the most users one bulk call may carry.
+const MaxBulkUsers = 1000
+
+// What a bulk call does with an item whose email already exists.
+const (
+	OnExistingError  = "error"
+	OnExistingSkip   = "skip"
+	OnExistingUpdate = "update"
+)
+
+// BulkUsers is the input of users.bulk_create.
+type BulkUsers struct {
+	Users      []UserCreate `json:"users" minItems:"1" maxItems:"1000" doc:"Up to 1,000 users"`
+	OnExisting string       `json:"onExisting,omitempty" enum:"error,skip,update" doc:"For a user whose email exists: report an error (default), skip it, or update it with the given fields"`
+}
+
+// BulkItemResult is the outcome of one item, by its index in the request.
+type BulkItemResult struct {
+	Index  int                 `json:"index"`
+	Status string              `json:"status" enum:"created,updated,skipped,error"`
+	ID     string              `json:"id,omitempty" doc:"The user's id (created, updated or skipped)"`
+	Email  string              `json:"email,omitempty"`
+	Code   string              `json:"code,omitempty" doc:"Problem code of an error, e.g. email_taken"`
+	Errors map[string][]string `json:"errors,omitempty" doc:"Messages by field of an error"`
+}
+
+// BulkOutcome summarises a bulk call.
+type BulkOutcome struct {
+	Results []BulkItemResult `json:"results"`
+	Created int              `json:"created"`
+	Updated int              `json:"updated"`
+	Skipped int              `json:"skipped"`
+	Failed  int              `json:"failed"`
+}
+
+type bulkItem struct {
+	index    int
+	in       UserCreate
+	row      userRow
+	password string
+}
+
+// BulkCreateUsers creates (or, by OnExisting, skips or updates) up to
+// MaxBulkUsers users. Invalid items are reported per item and the valid ones
+// are written together in one transaction.
+func (s *Service) BulkCreateUsers(ctx context.Context, workspaceID int64, in BulkUsers) (BulkOutcome, error) {
+	if len(in.Users) == 0 || len(in.Users) > MaxBulkUsers {
+		return BulkOutcome{}, fault.Invalid("users", "must hold 1 to %d users", MaxBulkUsers)
+	}
+	mode := in.OnExisting
+	if mode == "" {
+		mode = OnExistingError
+	}
+	if mode != OnExistingError && mode != OnExistingSkip && mode != OnExistingUpdate {
+		return BulkOutcome{}, fault.Invalid("onExisting", "must be error, skip or update")
+	}
+	out := BulkOutcome{Results: make([]BulkItemResult, len(in.Users))}
+	now := s.timestamp()
+	seenEmail, seenID := map[string]int{}, map[string]int{}
+	var valid []*bulkItem
+	for i, u := range in.Users {
+		res := &out.Results[i]
+		res.Index, res.Email = i, strings.TrimSpace(u.Email)
+		row, err := newUserRow(workspaceID, u, now)
+		if err != nil {
+			res.fail(err)
+			continue
+		}
+		email := strings.ToLower(row.email)
+		if j, dup := seenEmail[email]; dup {
+			res.fail(fault.Conflict("duplicate_in_request", "email", "the same email as item %d", j))
+			continue
+		}
+		if j, dup := seenID[row.publicID]; dup && u.ID != "" {
+			res.fail(fault.Conflict("duplicate_in_request", "id", "the same id as item %d", j))
+			continue
+		}
+		seenEmail[email], seenID[row.publicID] = i, i
+		valid = append(valid, &bulkItem{index: i, in: u, row: row, password: u.Password})
+	}
+	if err := hashPasswords(valid); err != nil {
+		return BulkOutcome{}, err
+	}
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		existing, err := existingUsers(ctx, s.db, tx, workspaceID, valid)
+		if err != nil {
+			return err
+		}
+		for _, it := range valid {
+			if err := s.bulkWrite(ctx, tx, workspaceID, mode, it, existing, &out.Results[it.index]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return BulkOutcome{}, fmt.Errorf("bulk create users: %w", err)
+	}
+	for _, r := range out.Results {
+		switch r.Status {
+		case "created":
+			out.Created++
+		case "updated":
+			out.Updated++
+		case "skipped":
+			out.Skipped++
+		default:
+			out.Failed++
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) bulkWrite(ctx context.Context, tx *sql.Tx, workspaceID int64, mode string, it *bulkItem, existing map[string]userRow, res *BulkItemResult) error {
+	prev, emailTaken := existing["e:"+strings.ToLower(it.row.email)]
+	if !emailTaken {
+		if holder, idTaken := existing["i:"+it.row.publicID]; idTaken && it.in.ID != "" {
+			res.fail(fault.Conflict("id_taken", "id", "a user with id %q already exists (%s)", it.row.publicID, holder.email))
+			return nil
+		}
+		if err := insertUser(ctx, tx, &it.row); err != nil {
+			return err
+		}
+		if _, err := s.events.Record(ctx, tx, workspaceID, EventUserCreated, it.row.view()); err != nil {
+			return err
+		}
+		res.Status, res.ID = "created", it.row.publicID
+		return nil
+	}
+	switch mode {
+	case OnExistingSkip:
+		res.Status, res.ID = "skipped", prev.publicID
+		return nil
+	case OnExistingUpdate:
+		if err := applyUserUpdate(&prev, updateFromCreate(it.in)); err != nil {
+			res.fail(err)
+			return nil
+		}
+		if it.row.passwordHash != nil {
+			prev.passwordHash = it.row.passwordHash
+		}
+		prev.updatedAt = it.row.updatedAt
+		if err := updateUserRow(ctx, tx, &prev); err != nil {
+			return err
+		}
+		if _, err := s.events.Record(ctx, tx, workspaceID, EventUserUpdated, prev.view()); err != nil {
+			return err
+		}
+		res.Status, res.ID = "updated", prev.publicID
+		return nil
+	}
+	res.fail(fault.Conflict("email_taken", "email", "a user with email %q already exists", it.row.email))
+	return nil
+}
+
+func (r *BulkItemResult) fail(err error) {
+	r.Status = "error"
+	fe, ok := fault.As(err)
+	if !ok {
+		r.Code, r.Errors = "internal_error", map[string][]string{"": {"internal error"}}
+		return
+	}
+	r.Code = fe.Code
+	r.Errors = map[string][]string{}
+	for _, f := range fe.Fields {
+		r.Errors[f.Field] = append(r.Errors[f.Field], f.Message)
+	}
+	if len(fe.Fields) == 0 {
+		r.Errors[""] = []string{fe.Message}
+	}
+}
+
+// updateFromCreate turns the fields a bulk item sets into an update: empty
+// fields leave the existing user's values alone, and the email — the key the
+// item was matched on — keeps its stored spelling.
+func updateFromCreate(in UserCreate) UserUpdate {
+	str := func(v string) *string {
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		return &v
+	}
+	u := UserUpdate{Name: str(in.Name), DisplayName: str(in.DisplayName), Timezone: str(in.Timezone),
+		Occupation: str(in.Occupation), Location: str(in.Location), Bio: str(in.Bio), FromAPI: in.FromAPI,
+		CustomAttributes: in.CustomAttributes, Attributes: in.Attributes}
+	if in.RoleAlias != "" {
+		u.RoleAlias = &in.RoleAlias
+	}
+	if in.Language != "" {
+		u.Language = &in.Language
+	}
+	return u
+}
+
+// hashPasswords hashes the items' passwords on every core; argon2id is
+// deliberately slow.
+func hashPasswords(items []*bulkItem) error {
+	work := make(chan *bulkItem)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range work {
+				h, err := hashPassword(it.password)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+				it.row.passwordHash = &h
+			}
+		}()
+	}
+	for _, it := range items {
+		if it.password != "" {
+			work <- it
+		}
+	}
+	close(work)
+	wg.Wait()
+	return firstErr
+}
+
+// existingUsers loads the users that share an email or a client-chosen id
+// with the items, keyed "e:<email>" and "i:<id>".
+func existingUsers(ctx context.Context, d *db.DB, q db.Querier, workspaceID int64, items []*bulkItem) (map[string]userRow, error) {
+	out := map[string]userRow{}
+	if len(items) == 0 {
+		return out, nil
+	}
+	args := []any{workspaceID}
+	var emails, ids []string
+	for _, it := range items {
+		args = append(args, strings.ToLower(it.row.email))
+		emails = append(emails, fmt.Sprintf("$%d", len(args)))
+	}
+	for _, it := range items {
+		if it.in.ID != "" {
+			args = append(args, it.row.publicID)
+			ids = append(ids, fmt.Sprintf("$%d", len(args)))
+		}
+	}
+	cond := "email_lower IN (" + strings.Join(emails, ", ") + ")"
+	if len(ids) > 0 {
+		cond = "(" + cond + " OR public_id IN (" + strings.Join(ids, ", ") + "))"
+	}
+	query := `SELECT ` + userColumns + ` FROM users WHERE workspace_id = $1 AND ` + cond
+	if d.Dialect == db.Postgres {
+		query += ` FOR UPDATE`
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find existing users: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find existing users: %w", err)
+		}
+		out["e:"+strings.ToLower(r.email)] = r
+		out["i:"+r.publicID] = r
+	}
+	return out, rows.Err()
+}
