@@ -27,11 +27,12 @@ Usage:
   roster workspaces  create NAME | list                                        [db flags]
   roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
   roster keys        list --workspace NAME | revoke KEY_ID                   [db flags]
+  roster import      users.csv [--url http://127.0.0.1:8080] [--key KEY] [--map "Col=field,…"] [--on-existing error|skip|update] [--restart]
   roster version
 
 Every flag can also be set by environment: ROSTER_ADDR, ROSTER_DATA_DIR,
 ROSTER_DATABASE_URL (postgres://… or a SQLite file path), ROSTER_RATE_LIMIT,
-ROSTER_LOG_LEVEL. Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write" + `
+ROSTER_LOG_LEVEL, ROSTER_URL and ROSTER_API_KEY (import). Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write" + `
 `
 
 // Env is the process environment, passed in so tests control it.
@@ -57,6 +58,8 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return workspaces(ctx, rest, env)
 	case "keys", "key":
 		return keys(ctx, rest, env)
+	case "import":
+		return importUsers(ctx, rest, env)
 	case "version":
 		fmt.Fprintln(env.Stdout, app.Version)
 		return nil

@@ -1,0 +1,137 @@
+package csvimport_test
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster/internal/app/apptest"
+	"github.com/rosterhq/roster/internal/csvimport"
+)
+
+func writeCSV(t *testing.T, rows int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "users.csv")
+	var b strings.Builder
+	b.WriteString("\ufeffFull Name,E-mail,Role,Time zone,Department,Cost Centre\n")
+	for i := 0; i < rows; i++ {
+		email := fmt.Sprintf("user%d@example.com", i)
+		tz := "Europe/Berlin"
+		switch {
+		case i%500 == 7:
+			email = "broken-" + fmt.Sprint(i)
+		case i%500 == 9:
+			tz = "Moon/Base"
+		}
+		fmt.Fprintf(&b, "User %d,%s,learner,%s,Dept %d,CC-%d\n", i, email, tz, i%7, i%3)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestImportResumesAndReportsRejects(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		file := writeCSV(t, 2500)
+		opts := csvimport.Options{File: file, URL: s.URL, Key: tenant.Key, Batch: 1000,
+			Map: "E-mail=email,Time zone=timezone,Cost Centre=-"}
+
+		// Interrupt after the first batch, as a crash or Ctrl-C would.
+		ctx, cancel := context.WithCancel(context.Background())
+		first := opts
+		first.Progress = func(p csvimport.Progress) {
+			if p.Done >= 1000 {
+				cancel()
+			}
+		}
+		p, err := csvimport.Run(ctx, first)
+		if err == nil || p.Done != 1000 {
+			t.Fatalf("interrupted run: %+v %v", p, err)
+		}
+		p, err = csvimport.Run(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Resumed || p.Done != 2500 || p.Created != 2490 || p.Rejected != 10 {
+			t.Fatalf("resumed run: %+v", p)
+		}
+		if n := s.Count(t, "users"); n != 2490 {
+			t.Fatalf("%d users, want 2490", n)
+		}
+		var page struct {
+			Users []struct {
+				Name             string         `json:"name"`
+				Timezone         string         `json:"timezone"`
+				CustomAttributes map[string]any `json:"customAttributes"`
+			} `json:"users"`
+		}
+		tenant.Call(t, "GET", "/api/v1/users?email=user3@example.com", nil).Expect(t, 200).JSON(t, &page)
+		if len(page.Users) != 1 || page.Users[0].Name != "User 3" || page.Users[0].Timezone != "Europe/Berlin" ||
+			page.Users[0].CustomAttributes["Department"] != "Dept 3" || page.Users[0].CustomAttributes["Cost_Centre"] != nil {
+			t.Fatalf("mapped user: %+v", page.Users)
+		}
+
+		f, err := os.Open(csvimport.RejectsFile(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rejects, err := csv.NewReader(f).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rejects) != 11 || rejects[0][0] != "row" || rejects[1][0] != "8" || !strings.Contains(rejects[1][1], "email:") ||
+			!strings.Contains(rejects[2][1], "timezone:") {
+			t.Fatalf("rejects file: %v", rejects[:3])
+		}
+
+		// A finished import run again changes nothing; --restart with skip re-sends harmlessly.
+		p, err = csvimport.Run(context.Background(), opts)
+		if err != nil || p.Created != 2490 || s.Count(t, "users") != 2490 {
+			t.Fatalf("rerun: %+v %v", p, err)
+		}
+		again := opts
+		again.Restart, again.OnExisting = true, "skip"
+		p, err = csvimport.Run(context.Background(), again)
+		if err != nil || p.Skipped != 2490 || s.Count(t, "users") != 2490 {
+			t.Fatalf("restart with skip: %+v %v", p, err)
+		}
+	})
+}
+
+func TestMapping(t *testing.T) {
+	cases := []struct {
+		header  []string
+		explict string
+		want    string
+		wantErr string
+	}{
+		{[]string{"Name", "Email"}, "", "name,email", ""},
+		{[]string{"Full Name", "Email Address", "Job Title", "TZ"}, "", "name,email,occupation,timezone", ""},
+		{[]string{"name", "email", "Employee Number"}, "", "name,email,customAttributes.Employee_Number", ""},
+		{[]string{"n", "e"}, "n=name,e=email", "name,email", ""},
+		{[]string{"name", "email", "x"}, "x=-", "name,email,", ""},
+		{[]string{"name"}, "", "", "needs columns for name and email"},
+		{[]string{"name", "email"}, "nope=id", "", `no column "nope"`},
+		{[]string{"name", "email", "x"}, "x=shoeSize", "", "not a user field"},
+		{[]string{"name", "Email", "mail"}, "", "", "two columns map to email"},
+	}
+	for _, tc := range cases {
+		m, _, err := csvimport.NewMapping(tc.header, tc.explict)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%v %q: error %v, want %q", tc.header, tc.explict, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || strings.Join(m, ",") != tc.want {
+			t.Errorf("%v %q: %v %v, want %s", tc.header, tc.explict, m, err, tc.want)
+		}
+	}
+}
