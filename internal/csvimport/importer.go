@@ -35,7 +35,7 @@ type Options struct {
 // Progress is the running state of an import, saved after every batch.
 type Progress struct {
 	FileHash string `json:"fileHash"`
-	RunID    string `json:"runId"` // names this run's batches in their idempotency keys
+	RunID    string `json:"runId"`    // names this run's batches in their idempotency keys
 	Rows     int    `json:"rows"`     // data rows in the file
 	Done     int    `json:"rowsDone"` // data rows sent and answered
 	Created  int    `json:"created"`
