@@ -43,6 +43,7 @@ type DB struct {
 	Dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
+	reader  Querier
 	// Location is the SQLite file path or the PostgreSQL DSN without password.
 	Location string
 }
@@ -107,7 +108,7 @@ func openSQLite(ctx context.Context, path string, maxConns int) (*DB, error) {
 	}
 	read.SetMaxOpenConns(maxConns)
 	read.SetMaxIdleConns(maxConns)
-	db := &DB{Dialect: SQLite, write: write, read: read, Location: path}
+	db := &DB{Dialect: SQLite, write: write, read: read, reader: newStmtCache(read), Location: path}
 	if err := db.ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -126,7 +127,7 @@ func openPostgres(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	pool.SetMaxOpenConns(maxConns)
 	pool.SetMaxIdleConns(maxConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{Dialect: Postgres, write: pool, read: pool, Location: redactDSN(dsn)}
+	db := &DB{Dialect: Postgres, write: pool, read: pool, reader: pool, Location: redactDSN(dsn)}
 	if err := db.ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -148,6 +149,9 @@ func (db *DB) Ping(ctx context.Context) error { return db.ping(ctx) }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if c, ok := db.reader.(*stmtCache); ok {
+		c.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -156,7 +160,7 @@ func (db *DB) Close() error {
 }
 
 // Read is the pool for queries outside a transaction.
-func (db *DB) Read() Querier { return db.read }
+func (db *DB) Read() Querier { return db.reader }
 
 // Write is the pool that write transactions use. River and other components
 // that must share our transactions take it from here.

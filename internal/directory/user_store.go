@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/internal/counter"
 	"github.com/rosterhq/roster/internal/db"
 	"github.com/rosterhq/roster/internal/fault"
 )
@@ -68,7 +69,7 @@ func insertUser(ctx context.Context, q db.Querier, r *userRow) error {
 	if err != nil {
 		return fmt.Errorf("insert user: %w", err)
 	}
-	return nil
+	return counter.Add(ctx, q, r.workspaceID, counter.Users, 1)
 }
 
 // userConflict names the unique field a failed write clashed on.
@@ -113,11 +114,11 @@ func updateUserRow(ctx context.Context, q db.Querier, r *userRow) error {
 	return nil
 }
 
-func deleteUserRow(ctx context.Context, q db.Querier, pk int64) error {
-	if _, err := q.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, pk); err != nil {
+func deleteUserRow(ctx context.Context, q db.Querier, r *userRow) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, r.pk); err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}
-	return nil
+	return counter.Add(ctx, q, r.workspaceID, counter.Users, -1)
 }
 
 // UserFilter selects users for a list.
@@ -148,7 +149,13 @@ func listUserRows(ctx context.Context, q db.Querier, workspaceID int64, f UserFi
 	}
 	cond := strings.Join(where, " AND ")
 	var total int
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE `+cond, args...).Scan(&total); err != nil {
+	var err error
+	if len(where) == 1 {
+		total, err = counter.Get(ctx, q, workspaceID, counter.Users)
+	} else {
+		err = q.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE `+cond, args...).Scan(&total)
+	}
+	if err != nil {
 		return nil, 0, fmt.Errorf("count users: %w", err)
 	}
 	if total == 0 || f.Offset >= total {

@@ -297,7 +297,7 @@ func (s *Service) DeleteUser(ctx context.Context, workspaceID int64, id string) 
 		if err != nil {
 			return err
 		}
-		if err := deleteUserRow(ctx, tx, r.pk); err != nil {
+		if err := deleteUserRow(ctx, tx, &r); err != nil {
 			return err
 		}
 		_, err = s.events.Record(ctx, tx, workspaceID, EventUserDeleted, r.view())
