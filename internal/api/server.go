@@ -66,11 +66,7 @@ func New(d Deps) (*Server, error) {
 	if err := registerCatalog(api, d.Registry); err != nil {
 		return nil, err
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, newProblem(http.StatusNotFound, "no_route", "No route matches "+r.Method+" "+r.URL.Path+"."))
-	})
-
-	var h http.Handler = mux
+	var h http.Handler = withProblemForUnrouted(mux)
 	h = withIdempotency(d.Idempotency, d.Logger, h)
 	h = withRateLimit(d.Limiter, d.DefaultRateLimit, d.Now, h)
 	h = withAuthentication(d.Auth, errs, h)
@@ -79,6 +75,39 @@ func New(d Deps) (*Server, error) {
 	h = withRequestInfo(d.Logger, h)
 	return &Server{Handler: h, API: api, Registry: d.Registry, Platform: platform}, nil
 }
+
+// withProblemForUnrouted answers requests that match no route, or match one
+// with another method, with problem+json 404 or 405 (keeping the mux's Allow
+// header) instead of the mux's plain text.
+func withProblemForUnrouted(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		rec := &headerRecorder{header: http.Header{}}
+		h.ServeHTTP(rec, r)
+		if rec.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", rec.header.Get("Allow"))
+			writeProblem(w, r, newProblem(http.StatusMethodNotAllowed, "method_not_allowed",
+				r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+rec.header.Get("Allow")+"."))
+			return
+		}
+		writeProblem(w, r, newProblem(http.StatusNotFound, "no_route", "No route matches "+r.Method+" "+r.URL.Path+"."))
+	})
+}
+
+// headerRecorder keeps the status and headers of the mux's own error reply
+// and drops its body.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *headerRecorder) Header() http.Header         { return r.header }
+func (r *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (r *headerRecorder) WriteHeader(status int)      { r.status = status }
 
 type healthOutput struct {
 	Body struct {

@@ -318,6 +318,11 @@ func TestPathAliases(t *testing.T) {
 			tenant.Call(t, http.MethodGet, path, nil).Expect(t, http.StatusOK)
 		}
 		s.Do(t, apptest.Request{Method: http.MethodGet, Path: "/api/v1/nothing-here"}).Problem(t, http.StatusNotFound)
+		resp := tenant.Call(t, http.MethodDelete, "/api/v1/users", nil)
+		resp.Problem(t, http.StatusMethodNotAllowed)
+		if allow := resp.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") {
+			t.Fatalf("Allow %q", allow)
+		}
 	})
 }
 
