@@ -43,7 +43,6 @@ type DB struct {
 	Dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
-	reader  Querier
 	// Location is the SQLite file path or the PostgreSQL DSN without password.
 	Location string
 }
@@ -91,14 +90,14 @@ func openSQLite(ctx context.Context, path string, maxConns int) (*DB, error) {
 	// busy_timeout must come first so the other pragmas wait for a lock
 	// rather than fail when another process (the CLI) holds the file.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
-	write, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	write, err := sql.Open(cachedSQLiteDriver(), "file:"+path+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
-	read, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	read, err := sql.Open(cachedSQLiteDriver(), "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -108,7 +107,7 @@ func openSQLite(ctx context.Context, path string, maxConns int) (*DB, error) {
 	}
 	read.SetMaxOpenConns(maxConns)
 	read.SetMaxIdleConns(maxConns)
-	db := &DB{Dialect: SQLite, write: write, read: read, reader: newStmtCache(read), Location: path}
+	db := &DB{Dialect: SQLite, write: write, read: read, Location: path}
 	if err := db.ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -127,7 +126,7 @@ func openPostgres(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	pool.SetMaxOpenConns(maxConns)
 	pool.SetMaxIdleConns(maxConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{Dialect: Postgres, write: pool, read: pool, reader: pool, Location: redactDSN(dsn)}
+	db := &DB{Dialect: Postgres, write: pool, read: pool, Location: redactDSN(dsn)}
 	if err := db.ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -149,9 +148,6 @@ func (db *DB) Ping(ctx context.Context) error { return db.ping(ctx) }
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	if c, ok := db.reader.(*stmtCache); ok {
-		c.close()
-	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -160,7 +156,7 @@ func (db *DB) Close() error {
 }
 
 // Read is the pool for queries outside a transaction.
-func (db *DB) Read() Querier { return db.reader }
+func (db *DB) Read() Querier { return db.read }
 
 // Write is the pool that write transactions use. River and other components
 // that must share our transactions take it from here.
