@@ -164,7 +164,15 @@ func (db *DB) Write() *sql.DB { return db.write }
 
 // InTx runs fn in a transaction and commits when fn returns nil. Every write
 // in Roster goes through here, so a failing request writes nothing.
+//
+// When ctx already carries a transaction (WithTx), fn joins it and nothing is
+// committed here: the owner of that transaction commits or rolls back the
+// whole. A workflow step uses this to run an operation, record its result and
+// enqueue the next step atomically.
 func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return fn(tx)
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -177,6 +185,13 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+type txKey struct{}
+
+// WithTx returns ctx carrying tx, so that every InTx under it joins tx.
+func WithTx(ctx context.Context, tx *sql.Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
 }
 
 func redactDSN(dsn string) string {

@@ -2,6 +2,8 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"testing"
 
 	"github.com/rosterhq/roster/internal/db"
@@ -57,6 +59,30 @@ func TestUniqueViolationIsClassified(t *testing.T) {
 		_, err = d.Write().ExecContext(ctx, `INSERT INTO api_keys (id, workspace_id, name, secret_hash, scopes, created_at) VALUES ('k', 999, 'n', 'h', '', 1)`)
 		if !db.IsForeignKeyViolation(err) {
 			t.Fatalf("dangling insert: got %v, want a foreign-key violation", err)
+		}
+	})
+}
+
+func TestInTxJoinsTheContextTransaction(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		outer := errors.New("outer fails after the inner write")
+		err := d.InTx(ctx, func(tx *sql.Tx) error {
+			inner := db.WithTx(ctx, tx)
+			if err := d.InTx(inner, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO workspaces (name, created_at) VALUES ('joined', 1)`)
+				return err
+			}); err != nil {
+				return err
+			}
+			return outer
+		})
+		if !errors.Is(err, outer) {
+			t.Fatal(err)
+		}
+		var n int
+		if err := d.Read().QueryRowContext(ctx, `SELECT count(*) FROM workspaces`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("the inner write survived the outer rollback: %d %v", n, err)
 		}
 	})
 }
