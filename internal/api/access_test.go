@@ -29,7 +29,11 @@ func everyRoute(s *apptest.Server) []routed {
 	for _, f := range faces {
 		for _, o := range f.reg.All() {
 			m := o.Meta()
-			out = append(out, routed{meta: m, path: f.prefix + pathParam.ReplaceAllString(m.Path, "1")})
+			prefix := f.prefix
+			if m.Root {
+				prefix = ""
+			}
+			out = append(out, routed{meta: m, path: prefix + pathParam.ReplaceAllString(m.Path, "1")})
 		}
 	}
 	return out
@@ -65,6 +69,9 @@ func TestEveryRouteRequiresItsScope(t *testing.T) {
 			t.Fatalf("only %d routes found", len(routes))
 		}
 		for _, r := range routes {
+			if r.meta.Public {
+				continue // authenticates by its own token; tested with its feature
+			}
 			t.Run(r.meta.ID, func(t *testing.T) {
 				if !slices.Contains(access.AllScopes, r.meta.Scope) {
 					t.Fatalf("operation %s needs unknown scope %q", r.meta.ID, r.meta.Scope)

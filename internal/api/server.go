@@ -37,6 +37,8 @@ type Server struct {
 	Registry *op.Registry
 	// Platform holds the Chatwoot-style platform operations.
 	Platform *op.Registry
+	// Catalog indexes the catalog entries, for workflow validation.
+	Catalog op.Index
 }
 
 // New builds the handler: every registry operation under /api/v1 (and its
@@ -63,7 +65,8 @@ func New(d Deps) (*Server, error) {
 	platform := platformOps(d.Users)
 	platform.Mount(api, platformPrefix, errs.mapErr)
 	registerHealth(api, d.DB)
-	if err := registerCatalog(api, d.Registry); err != nil {
+	entries, err := registerCatalog(api, d.Registry)
+	if err != nil {
 		return nil, err
 	}
 	var h http.Handler = withProblemForUnrouted(mux)
@@ -73,7 +76,7 @@ func New(d Deps) (*Server, error) {
 	h = withCanonicalPath(h)
 	h = withRecovery(d.Logger, h)
 	h = withRequestInfo(d.Logger, h)
-	return &Server{Handler: h, API: api, Registry: d.Registry, Platform: platform}, nil
+	return &Server{Handler: h, API: api, Registry: d.Registry, Platform: platform, Catalog: op.NewIndex(entries)}, nil
 }
 
 // withProblemForUnrouted answers requests that match no route, or match one
@@ -149,10 +152,10 @@ type catalogOutput struct {
 	}
 }
 
-func registerCatalog(api huma.API, reg *op.Registry) error {
+func registerCatalog(api huma.API, reg *op.Registry) ([]op.Entry, error) {
 	entries, err := reg.Catalog(api.OpenAPI())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	huma.Register(api, huma.Operation{OperationID: "catalog.get", Method: http.MethodGet, Path: apiPrefix + "/catalog",
 		Summary: "Operations catalog", Tags: []string{"Catalog"},
@@ -162,5 +165,5 @@ func registerCatalog(api huma.API, reg *op.Registry) error {
 			out.Body.Actions = entries
 			return out, nil
 		})
-	return nil
+	return entries, nil
 }

@@ -37,6 +37,24 @@ type Entry struct {
 	OutputFields []Field `json:"outputFields"`
 }
 
+// Index finds catalog entries by operation id.
+type Index map[string]Entry
+
+// NewIndex indexes entries.
+func NewIndex(entries []Entry) Index {
+	idx := make(Index, len(entries))
+	for _, e := range entries {
+		idx[e.ID] = e
+	}
+	return idx
+}
+
+// Entry returns the entry of operation id.
+func (x Index) Entry(id string) (Entry, bool) {
+	e, ok := x[id]
+	return e, ok
+}
+
 // Catalog lists every non-compat operation with its typed fields, derived
 // from the same schemas huma generated for the OpenAPI document. Call it
 // after Mount.

@@ -37,6 +37,12 @@ type Op[I, O any] struct {
 	// drop-in compatibility with another API; it is routed and documented but
 	// not listed in the catalog, where the canonical operation stands.
 	Compat bool
+	// Public operations take no API key (Scope is empty): they authenticate
+	// the caller themselves, like an inbound webhook's URL token.
+	Public bool
+	// Root mounts the operation at Path itself rather than below the API
+	// prefix (inbound webhooks live at /hooks/in/{token}).
+	Root bool
 	// Run does the work for principal p. It is called only after p's scope
 	// has been checked.
 	Run func(ctx context.Context, p access.Principal, in *I) (*O, error)
@@ -45,8 +51,10 @@ type Op[I, O any] struct {
 // Call checks p's scope and runs the operation. Every face — HTTP, the
 // compatibility faces, workflow steps — goes through Call.
 func (o *Op[I, O]) Call(ctx context.Context, p access.Principal, in *I) (*O, error) {
-	if err := p.Require(o.Scope); err != nil {
-		return nil, err
+	if !o.Public {
+		if err := p.Require(o.Scope); err != nil {
+			return nil, err
+		}
 	}
 	out, err := o.Run(ctx, p, in)
 	if err != nil {
@@ -64,11 +72,13 @@ type Meta struct {
 	Method  string
 	Path    string
 	Compat  bool
+	Public  bool
+	Root    bool
 }
 
 // Meta returns the operation's description.
 func (o *Op[I, O]) Meta() Meta {
-	return Meta{ID: o.ID, Summary: o.Summary, Tag: o.Tag, Scope: o.Scope, Method: o.Method, Path: o.Path, Compat: o.Compat}
+	return Meta{ID: o.ID, Summary: o.Summary, Tag: o.Tag, Scope: o.Scope, Method: o.Method, Path: o.Path, Compat: o.Compat, Public: o.Public, Root: o.Root}
 }
 
 // Any is an operation of any input and output type.
@@ -102,6 +112,10 @@ func (o *Op[I, O]) mount(api huma.API, prefix string, mapErr func(context.Contex
 			}
 			next(hctx)
 		}},
+	}
+	if o.Public {
+		hop.Security, hop.Middlewares = nil, nil
+		hop.Description = o.Description
 	}
 	huma.Register(api, hop, func(ctx context.Context, in *I) (*O, error) {
 		p, _ := access.FromContext(ctx) // present: the middleware checked
@@ -205,7 +219,11 @@ func (r *Registry) Lookup(id string) (Any, bool) {
 // mapping happens.
 func (r *Registry) Mount(api huma.API, prefix string, mapErr func(context.Context, error) error) {
 	for _, o := range r.ops {
-		r.mounted[o.Meta().ID] = o.mount(api, prefix, mapErr)
+		p := prefix
+		if o.Meta().Root {
+			p = ""
+		}
+		r.mounted[o.Meta().ID] = o.mount(api, p, mapErr)
 	}
 }
 
