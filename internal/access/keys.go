@@ -111,8 +111,19 @@ func (s *Service) RevokeKey(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fault.NotFound("active key " + id)
 		}
+		s.forget(id)
 		return nil
 	})
+}
+
+// authCacheTTL bounds how long a verified key is trusted without asking the
+// database again, so that a revocation on any node takes effect everywhere
+// within it.
+const authCacheTTL = 5 * time.Second
+
+type cachedPrincipal struct {
+	p       Principal
+	expires time.Time
 }
 
 // Authenticate resolves a presented secret to its principal. Returns an
@@ -122,27 +133,37 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	if !ok {
 		return Principal{}, fault.Unauthorized("invalid API key")
 	}
+	hash := hashSecret(secret)
+	now := s.now()
+	if v, ok := s.authCache.Load(hash); ok {
+		if c := v.(cachedPrincipal); now.Before(c.expires) {
+			s.touch(ctx, id)
+			return c.p, nil
+		}
+		s.authCache.Delete(hash)
+	}
 	var (
 		p       Principal
-		hash    string
+		stored  string
 		scopes  string
 		rate    sql.NullInt64
 		revoked sql.NullInt64
 	)
 	err := s.db.Read().QueryRowContext(ctx, `SELECT workspace_id, secret_hash, scopes, rate_limit, revoked_at FROM api_keys WHERE id = $1`, id).
-		Scan(&p.WorkspaceID, &hash, &scopes, &rate, &revoked)
+		Scan(&p.WorkspaceID, &stored, &scopes, &rate, &revoked)
 	if db.IsNoRows(err) {
 		return Principal{}, fault.Unauthorized("invalid API key")
 	}
 	if err != nil {
 		return Principal{}, fmt.Errorf("authenticate: %w", err)
 	}
-	if subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1 || revoked.Valid {
+	if subtle.ConstantTimeCompare([]byte(stored), []byte(hash)) != 1 || revoked.Valid {
 		return Principal{}, fault.Unauthorized("invalid API key")
 	}
 	p.KeyID = id
 	p.Scopes = splitScopes(scopes)
 	p.RateLimit = int(rate.Int64)
+	s.authCache.Store(hash, cachedPrincipal{p: p, expires: now.Add(authCacheTTL)})
 	s.touch(ctx, id)
 	return p, nil
 }
@@ -174,6 +195,17 @@ func (t *lastUsedThrottle) due(id string, now time.Time) bool {
 	}
 	t.last[id] = now
 	return true
+}
+
+// forget drops cached verifications of key id on this node at once (other
+// nodes drop theirs within authCacheTTL).
+func (s *Service) forget(id string) {
+	s.authCache.Range(func(k, v any) bool {
+		if v.(cachedPrincipal).p.KeyID == id {
+			s.authCache.Delete(k)
+		}
+		return true
+	})
 }
 
 func keyIDOf(secret string) (string, bool) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -24,6 +25,9 @@ type Service struct {
 	db       *db.DB
 	now      func() time.Time
 	lastUsed lastUsedThrottle
+	// authCache maps a verified secret's hash to its principal for a few
+	// seconds.
+	authCache sync.Map
 }
 
 // NewService returns a Service over d; now is the clock (time.Now in
