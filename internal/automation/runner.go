@@ -166,6 +166,12 @@ func (r *Runner) Execute(ctx context.Context, job StepJob, attempt int) error {
 	if st.status != RunRunning {
 		return nil // finished or cancelled meanwhile
 	}
+	if done, err := r.stepSettled(ctx, job); err != nil || done {
+		// A repeat of a job whose step already committed (the worker stopped
+		// before River recorded the job complete): its result and the next
+		// step are in place, so there is nothing to do.
+		return err
+	}
 	step, err := stepAt(st.def, job.Path)
 	if err != nil {
 		return r.finish(ctx, nil, st, RunFailed, err.Error())
@@ -356,6 +362,18 @@ func (r *Runner) fail(ctx context.Context, st runState, job StepJob, step Step, 
 		}
 		return r.finish(ctx, tx, st, RunFailed, fmt.Sprintf("step %s failed: %v", step.ID, cause))
 	})
+}
+
+func (r *Runner) stepSettled(ctx context.Context, job StepJob) (bool, error) {
+	var status string
+	err := r.db.Read().QueryRowContext(ctx, `SELECT status FROM workflow_step_runs WHERE run_id = $1 AND path = $2`, job.RunID, job.Path).Scan(&status)
+	if db.IsNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read step %s of run %d: %w", job.Path, job.RunID, err)
+	}
+	return status != StepRetrying, nil
 }
 
 // permanent reports errors that a retry cannot fix: the operation refused
