@@ -4,22 +4,31 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/api"
+	"github.com/rosterhq/roster/internal/automation"
 	"github.com/rosterhq/roster/internal/db"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/idempotency"
+	"github.com/rosterhq/roster/internal/jobs"
+	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/op"
+	"github.com/rosterhq/roster/internal/outbound"
 	"github.com/rosterhq/roster/internal/ratelimit"
+	"github.com/rosterhq/roster/internal/webhooks"
 )
 
 // Version is set at build time with -ldflags "-X ...app.Version=…".
@@ -39,11 +48,37 @@ type Config struct {
 	RateLimit int
 	// ShutdownTimeout bounds graceful shutdown. Default 15 s.
 	ShutdownTimeout time.Duration
+	// SMTPURL configures outgoing mail (smtp://user:pass@host:587?from=…);
+	// empty disables email steps.
+	SMTPURL string
+	// AllowPrivateTargets lets webhooks and workflow HTTP steps reach
+	// loopback, private and link-local addresses. Off by default.
+	AllowPrivateTargets bool
+	// ScheduleInterval is how often schedule-triggered workflows are checked.
+	// Default 15 s.
+	ScheduleInterval time.Duration
+	// SecretKey encrypts webhook signing secrets at rest (ROSTER_SECRET_KEY):
+	// 32 bytes as base64 or hex, or a passphrase of 32+ characters. Empty on
+	// SQLite means a key file generated beside the database (secret.key);
+	// PostgreSQL needs it set, the same on every node, or webhook endpoints
+	// cannot be created.
+	SecretKey string
+	// WebhookWorkers is how many deliveries one node sends at once.
+	// Default 100.
+	WebhookWorkers int
+	// Clock replaces the real clock everywhere, River's scheduling included
+	// (tests of retry schedules).
+	Clock func() time.Time
+	// TuneWebhooks and TuneJobs adjust the webhook and job options before
+	// use (tests and benchmarks).
+	TuneWebhooks func(*webhooks.Options)
+	TuneJobs     func(*jobs.Options)
 }
 
 // DefaultConfig returns the defaults documented on Config.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", DataDir: "data", RateLimit: 1200, ShutdownTimeout: 15 * time.Second}
+	return Config{Addr: "127.0.0.1:8080", DataDir: "data", RateLimit: 1200, ShutdownTimeout: 15 * time.Second,
+		ScheduleInterval: 15 * time.Second}
 }
 
 // App is a running Roster.
@@ -58,6 +93,13 @@ type App struct {
 	Idempotency *idempotency.Store
 	Registry    *op.Registry
 	Server      *api.Server
+	Automation  *automation.Service
+	Jobs        *jobs.Runner
+	Webhooks    *webhooks.Service
+	// Outbound is the guarded client for requests to user-supplied URLs.
+	Outbound *http.Client
+	stop     context.CancelFunc
+	done     chan struct{}
 }
 
 // Open connects to and migrates the database and assembles the services.
@@ -71,14 +113,64 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, Log: log, Now: time.Now, DB: d}
+	if cfg.Clock != nil {
+		a.Now = cfg.Clock
+	}
 	a.Access = access.NewService(d, a.Now)
 	a.Events = events.NewLog(d, a.Now)
 	a.Directory = directory.NewService(d, a.Events, a.Now)
 	a.Idempotency = idempotency.NewStore(d, a.Now)
 
+	a.Outbound = outbound.NewClient(outbound.Options{AllowPrivate: cfg.AllowPrivateTargets})
+	var mailer automation.Mailer
+	if cfg.SMTPURL != "" {
+		sender, err := mail.New(cfg.SMTPURL)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		mailer = sender
+	}
+
 	users := a.Directory.UserOps()
 	a.Registry = op.NewRegistry()
 	a.Registry.Add(users.All()...)
+
+	// Workflows: the runner calls operations through the registry and queues
+	// its steps on River; the service starts runs from events, in the same
+	// transaction as the event.
+	a.Automation = automation.NewService(d, a.Events, a.Now)
+	a.Registry.Add(a.Automation.Ops()...)
+	steps := &automation.RiverQueue{}
+	runner := automation.NewRunner(d, a.Now, a.Registry, steps, mailer, a.Outbound)
+	a.Automation.SetRunner(runner)
+	a.Events.OnRecord(a.Automation.OnEvent)
+
+	// Events and webhooks: every recorded event creates its deliveries and
+	// their jobs in the recording transaction.
+	a.Registry.Add(a.Events.Ops().All()...)
+	if err := a.openWebhooks(); err != nil {
+		d.Close()
+		return nil, err
+	}
+	a.Registry.Add(a.Webhooks.Ops().All()...)
+	a.Events.OnRecord(a.Webhooks.OnEvent)
+
+	workers := river.NewWorkers()
+	automation.AddWorkers(workers, runner)
+	a.Webhooks.AddWorkers(workers)
+	jo := jobs.Options{DB: d, DatabaseURL: cfg.DatabaseURL, Workers: workers, Logger: log, Now: cfg.Clock,
+		Queues: map[string]int{automation.QueueName: 20, webhooks.Queue: cmp.Or(cfg.WebhookWorkers, 100)}}
+	if cfg.TuneJobs != nil {
+		cfg.TuneJobs(&jo)
+	}
+	a.Jobs, err = jobs.Open(ctx, jo)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	steps.Client = a.Jobs.River
+	a.Webhooks.SetJobs(a.Jobs.River)
 
 	a.Server, err = api.New(api.Deps{
 		Logger: log, Now: a.Now, DB: d, Auth: a.Access, Idempotency: a.Idempotency,
@@ -86,14 +178,69 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Registry: a.Registry, Users: users, Version: Version,
 	})
 	if err != nil {
+		a.Jobs.Close()
 		d.Close()
 		return nil, fmt.Errorf("build HTTP API: %w", err)
 	}
+	a.Automation.SetCatalog(a.Server.Catalog)
 	return a, nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// openWebhooks builds the webhook service with the server's secret key.
+func (a *App) openWebhooks() error {
+	key := a.Config.SecretKey
+	if key == "" && a.DB.Dialect == db.SQLite {
+		var err error
+		if key, err = webhooks.KeyFile(filepath.Join(filepath.Dir(a.DB.Location), "secret.key")); err != nil {
+			return err
+		}
+	}
+	cipher, err := webhooks.NewCipher(key)
+	if err != nil {
+		return fmt.Errorf("secret key: %w", err)
+	}
+	if !cipher.Ready() {
+		a.Log.Warn("no secret key configured (ROSTER_SECRET_KEY): webhook endpoints cannot be created; " +
+			"on PostgreSQL set the same key on every node")
+	}
+	o := webhooks.Options{DB: a.DB, Events: a.Events, Now: a.Now, Cipher: cipher, Logger: a.Log,
+		AllowPrivate: a.Config.AllowPrivateTargets, Version: Version}
+	if a.Config.TuneWebhooks != nil {
+		a.Config.TuneWebhooks(&o)
+	}
+	a.Webhooks = webhooks.New(o)
+	return nil
+}
+
+// Start begins the background work: River's workers, workflow schedules and
+// the pruning of expired idempotency keys. Close stops it.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Jobs.Start(ctx); err != nil {
+		return err
+	}
+	ctx, a.stop = context.WithCancel(ctx)
+	a.done = make(chan struct{})
+	go func() {
+		defer close(a.done)
+		go a.Automation.ScheduleLoop(ctx, a.Config.ScheduleInterval, a.Log)
+		a.pruneLoop(ctx)
+	}()
+	return nil
+}
+
+// Close stops the background work, letting running jobs finish for up to
+// ShutdownTimeout, and releases the database.
+func (a *App) Close() error {
+	if a.stop != nil {
+		a.stop()
+		<-a.done
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(a.Config.ShutdownTimeout, 15*time.Second))
+	defer cancel()
+	err := a.Jobs.Stop(ctx)
+	a.Jobs.Close()
+	return errors.Join(err, a.DB.Close())
+}
 
 // Serve answers HTTP on ln until ctx is cancelled, then shuts down
 // gracefully: in-flight requests get Config.ShutdownTimeout to finish.
@@ -107,7 +254,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
-	go a.pruneLoop(ctx)
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -137,6 +286,11 @@ func (a *App) pruneLoop(ctx context.Context) {
 			a.Log.Warn("prune idempotency keys", "err", err.Error())
 		} else if n > 0 {
 			a.Log.Info("pruned idempotency keys", "count", n)
+		}
+		if n, err := a.Webhooks.Prune(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Warn("prune webhook deliveries", "err", err.Error())
+		} else if n > 0 {
+			a.Log.Info("pruned webhook deliveries", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -11,7 +11,8 @@ import (
 	"github.com/rosterhq/roster/internal/op"
 )
 
-type workflowID struct {
+// WorkflowIDParam addresses one workflow.
+type WorkflowIDParam struct {
 	ID int64 `path:"id" minimum:"1" doc:"Workflow id"`
 }
 
@@ -26,26 +27,26 @@ type createWorkflowInput struct {
 }
 
 type updateWorkflowInput struct {
-	workflowID
+	WorkflowIDParam
 	Body WorkflowPatch
 }
 
 type triggerInput struct {
-	workflowID
+	WorkflowIDParam
 	Body struct {
 		Trigger map[string]any `json:"trigger,omitempty" doc:"Trigger data the run sees as trigger.*"`
 	}
 }
 
 type runsInput struct {
-	workflowID
+	WorkflowIDParam
 	Offset int    `query:"offset" minimum:"0" default:"0"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
 	Status string `query:"status" enum:"running,succeeded,failed,skipped,filtered"`
 }
 
 type runInput struct {
-	workflowID
+	WorkflowIDParam
 	RunID int64 `path:"runId" minimum:"1"`
 }
 
@@ -85,9 +86,9 @@ func (s *Service) Ops() []op.Any {
 				out.Body.Templates = Templates()
 				return out, nil
 			}},
-		&op.Op[workflowID, workflowOutput]{ID: "workflows.get", Tag: tag, Scope: read, Method: http.MethodGet, Path: "/workflows/{id}",
+		&op.Op[WorkflowIDParam, workflowOutput]{ID: "workflows.get", Tag: tag, Scope: read, Method: http.MethodGet, Path: "/workflows/{id}",
 			Summary: "Get a workflow",
-			Run: func(ctx context.Context, p access.Principal, in *workflowID) (*workflowOutput, error) {
+			Run: func(ctx context.Context, p access.Principal, in *WorkflowIDParam) (*workflowOutput, error) {
 				w, err := s.GetWorkflow(ctx, p.WorkspaceID, in.ID)
 				return &workflowOutput{Body: w}, err
 			}},
@@ -105,26 +106,26 @@ func (s *Service) Ops() []op.Any {
 				w, err := s.UpdateWorkflow(ctx, p, in.ID, in.Body)
 				return &workflowOutput{Body: w}, err
 			}},
-		&op.Op[workflowID, workflowOutput]{ID: "workflows.publish", Tag: tag, Scope: write, Method: http.MethodPost, Path: "/workflows/{id}/publish",
+		&op.Op[WorkflowIDParam, workflowOutput]{ID: "workflows.publish", Tag: tag, Scope: write, Method: http.MethodPost, Path: "/workflows/{id}/publish",
 			Summary: "Publish the latest version and activate the workflow",
-			Run: func(ctx context.Context, p access.Principal, in *workflowID) (*workflowOutput, error) {
+			Run: func(ctx context.Context, p access.Principal, in *WorkflowIDParam) (*workflowOutput, error) {
 				w, err := s.PublishWorkflow(ctx, p.WorkspaceID, in.ID)
 				return &workflowOutput{Body: w}, err
 			}},
-		&op.Op[workflowID, workflowOutput]{ID: "workflows.pause", Tag: tag, Scope: write, Method: http.MethodPost, Path: "/workflows/{id}/pause",
+		&op.Op[WorkflowIDParam, workflowOutput]{ID: "workflows.pause", Tag: tag, Scope: write, Method: http.MethodPost, Path: "/workflows/{id}/pause",
 			Summary: "Pause a workflow: triggers stop starting runs",
-			Run: func(ctx context.Context, p access.Principal, in *workflowID) (*workflowOutput, error) {
+			Run: func(ctx context.Context, p access.Principal, in *WorkflowIDParam) (*workflowOutput, error) {
 				w, err := s.PauseWorkflow(ctx, p.WorkspaceID, in.ID)
 				return &workflowOutput{Body: w}, err
 			}},
-		&op.Op[workflowID, noContent]{ID: "workflows.delete", Tag: tag, Scope: write, Method: http.MethodDelete, Path: "/workflows/{id}",
+		&op.Op[WorkflowIDParam, noContent]{ID: "workflows.delete", Tag: tag, Scope: write, Method: http.MethodDelete, Path: "/workflows/{id}",
 			Status: http.StatusNoContent, Summary: "Delete a workflow with its versions and runs",
-			Run: func(ctx context.Context, p access.Principal, in *workflowID) (*noContent, error) {
+			Run: func(ctx context.Context, p access.Principal, in *WorkflowIDParam) (*noContent, error) {
 				return &noContent{}, s.DeleteWorkflow(ctx, p.WorkspaceID, in.ID)
 			}},
-		&op.Op[workflowID, workflowOutput]{ID: "workflows.rotate_webhook", Tag: tag, Scope: write, Method: http.MethodPost, Path: "/workflows/{id}/webhook-token",
+		&op.Op[WorkflowIDParam, workflowOutput]{ID: "workflows.rotate_webhook", Tag: tag, Scope: write, Method: http.MethodPost, Path: "/workflows/{id}/webhook-token",
 			Summary: "Give a webhook workflow a new inbound URL", Description: "The old URL stops working at once; the new `webhookPath` is shown this once.",
-			Run: func(ctx context.Context, p access.Principal, in *workflowID) (*workflowOutput, error) {
+			Run: func(ctx context.Context, p access.Principal, in *WorkflowIDParam) (*workflowOutput, error) {
 				w, err := s.RotateWebhookToken(ctx, p.WorkspaceID, in.ID)
 				return &workflowOutput{Body: w}, err
 			}},

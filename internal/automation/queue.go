@@ -58,6 +58,13 @@ type RiverQueue struct {
 
 // EnqueueStep implements Queue.
 func (q *RiverQueue) EnqueueStep(ctx context.Context, tx *sql.Tx, job StepJob, at time.Time) error {
-	_, err := q.Client.InsertTx(ctx, tx, stepArgs{StepJob: job}, &river.InsertOpts{ScheduledAt: at})
+	// Only a future time is passed on: a job scheduled "now" by our clock can
+	// look a moment ahead of the database's and wait for River's scheduler
+	// (every 5 s) instead of running at once.
+	opts := &river.InsertOpts{}
+	if at.After(time.Now()) {
+		opts.ScheduledAt = at
+	}
+	_, err := q.Client.InsertTx(ctx, tx, stepArgs{StepJob: job}, opts)
 	return err
 }

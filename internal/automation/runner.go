@@ -42,7 +42,8 @@ type StepJob struct {
 }
 
 // Queue enqueues step jobs inside the caller's transaction, so a step's job
-// exists exactly when the change that caused it committed.
+// exists exactly when the change that caused it committed. A zero time means
+// "as soon as possible".
 type Queue interface {
 	EnqueueStep(ctx context.Context, tx *sql.Tx, job StepJob, at time.Time) error
 }
@@ -327,9 +328,6 @@ func (r *Runner) enqueue(ctx context.Context, tx *sql.Tx, st runState, path stri
 	step, err := stepAt(st.def, path)
 	if err != nil {
 		return err
-	}
-	if at.IsZero() {
-		at = r.now()
 	}
 	return r.queue.EnqueueStep(ctx, tx, StepJob{RunID: st.id, Path: path, Retry: step.Retry.withDefaults()}, at)
 }

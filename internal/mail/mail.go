@@ -188,7 +188,10 @@ func (s *Sender) compose(m Message, to []string) ([]byte, error) {
 		h.Set("Content-Type", `text/plain; charset="utf-8"`)
 		h.Set("Content-Transfer-Encoding", "quoted-printable")
 		writeHeader(&buf, h)
-		return buf.Bytes(), writeQP(&buf, m.Text)
+		if err := writeQP(&buf, m.Text); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
 	}
 	mw := multipart.NewWriter(&buf)
 	h.Set("Content-Type", `multipart/alternative; boundary="`+mw.Boundary()+`"`)

@@ -97,6 +97,7 @@ func bindArgs(in reflect.Value, args map[string]any) error {
 		}
 	}
 	if body.IsValid() {
+		coerce(body.Type(), rest)
 		raw, err := json.Marshal(rest)
 		if err != nil {
 			return fault.Invalid("body", "cannot encode arguments: %v", err)
@@ -123,6 +124,71 @@ func jsonErrorField(err error) string {
 		return strings.Trim(name, `"`)
 	}
 	return "body"
+}
+
+// coerce converts mapped values to the body fields' types where the
+// conversion is obvious — a number into a text field, "42" into a number
+// field, "true" into a boolean — as no-code tools do: data mapped from
+// another step rarely has exactly the type the next operation wants.
+func coerce(t reflect.Type, args map[string]any) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		if v, ok := args[name]; ok {
+			args[name] = coerceValue(f.Type, v)
+		}
+	}
+}
+
+func coerceValue(t reflect.Type, v any) any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		switch x := v.(type) {
+		case float64:
+			return strconv.FormatFloat(x, 'f', -1, 64)
+		case int, int64, bool:
+			return fmt.Sprint(x)
+		}
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		if x, ok := v.(string); ok {
+			if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+				return n
+			}
+		}
+	case reflect.Float64, reflect.Float32:
+		if x, ok := v.(string); ok {
+			if n, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+				return n
+			}
+		}
+	case reflect.Bool:
+		if x, ok := v.(string); ok {
+			if b, err := strconv.ParseBool(strings.TrimSpace(x)); err == nil {
+				return b
+			}
+		}
+	case reflect.Slice:
+		if items, ok := v.([]any); ok && t.Elem().Kind() != reflect.Interface {
+			out := make([]any, len(items))
+			for i, item := range items {
+				out[i] = coerceValue(t.Elem(), item)
+			}
+			return out
+		}
+	}
+	return v
 }
 
 // setScalar assigns a string, number or boolean argument to a path or query

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/app"
@@ -23,9 +24,10 @@ import (
 
 // Server is a running Roster under test.
 type Server struct {
-	URL    string
-	App    *app.App
-	Client *http.Client
+	URL         string
+	DatabaseURL string
+	App         *app.App
+	Client      *http.Client
 }
 
 // Option adjusts the configuration before start.
@@ -35,27 +37,48 @@ type Option func(*app.Config)
 // default in tests is disabled).
 func WithRateLimit(n int) Option { return func(c *app.Config) { c.RateLimit = n } }
 
-// Start runs Roster on a fresh database of the dialect and stops it when the
-// test ends.
+// WithDatabaseURL starts on an existing database (to restart a server on
+// the data of an earlier one) instead of a fresh one.
+func WithDatabaseURL(url string) Option { return func(c *app.Config) { c.DatabaseURL = url } }
+
+// WithSMTP sends workflow email through the SMTP server at url.
+func WithSMTP(url string) Option { return func(c *app.Config) { c.SMTPURL = url } }
+
+// TestSecretKey is the server secret key of test servers (a restarted
+// server must decrypt what the first one stored).
+const TestSecretKey = "roster-test-secret-key-0123456789abcdef"
+
+// Start runs Roster on a fresh database of the dialect, with its background
+// work running and outbound requests to loopback allowed, and stops it when
+// the test ends.
 func Start(tb testing.TB, dialect db.Dialect, opts ...Option) *Server {
 	tb.Helper()
 	cfg := app.DefaultConfig()
-	cfg.DatabaseURL = dbtest.URL(tb, dialect)
 	cfg.RateLimit = 0
+	cfg.AllowPrivateTargets = true
+	cfg.ScheduleInterval = 200 * time.Millisecond
+	cfg.SecretKey = TestSecretKey
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.DatabaseURL == "" {
+		cfg.DatabaseURL = dbtest.URL(tb, dialect)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := app.Open(context.Background(), cfg, log)
 	if err != nil {
 		tb.Fatalf("start roster on %s: %v", dialect, err)
 	}
+	if err := a.Start(context.Background()); err != nil {
+		a.Close()
+		tb.Fatalf("start background work: %v", err)
+	}
 	srv := httptest.NewServer(a.Server.Handler)
 	tb.Cleanup(func() {
 		srv.Close()
 		a.Close()
 	})
-	return &Server{URL: srv.URL, App: a, Client: srv.Client()}
+	return &Server{URL: srv.URL, App: a, Client: srv.Client(), DatabaseURL: cfg.DatabaseURL}
 }
 
 // EachDialect runs fn against a fresh server per engine.
@@ -94,6 +117,11 @@ func (s *Server) Tenant(tb testing.TB) *Tenant {
 	t := &Tenant{ID: ws.ID, Name: ws.Name, s: s}
 	t.Key = t.NewKey(tb, access.AllScopes...)
 	return t
+}
+
+// Adopt returns t bound to s, for a server restarted on t's database.
+func (s *Server) Adopt(t *Tenant) *Tenant {
+	return &Tenant{ID: t.ID, Name: t.Name, Key: t.Key, s: s}
 }
 
 // NewKey creates another key in the tenant's workspace with the scopes.
