@@ -130,7 +130,7 @@ func (s *Service) Ops() []op.Any {
 				return &workflowOutput{Body: w}, err
 			}},
 		&op.Op[triggerInput, testOutput]{ID: "workflows.test", Tag: tag, Scope: read, Method: http.MethodPost, Path: "/workflows/{id}/test",
-			Summary: "Dry-run a workflow on sample data",
+			Summary:     "Dry-run a workflow on sample data",
 			Description: "Resolves every step's input, evaluates conditions, filters and branches, and calls nothing: no side effects.",
 			Run: func(ctx context.Context, p access.Principal, in *triggerInput) (*testOutput, error) {
 				res, err := s.Test(ctx, p.WorkspaceID, in.ID, in.Body.Trigger)
