@@ -237,3 +237,23 @@ func millisOrZero(n sql.NullInt64) time.Time {
 	}
 	return time.UnixMilli(n.Int64).UTC()
 }
+
+// Describe returns the workspace and key behind a principal.
+func (s *Service) Describe(ctx context.Context, p Principal) (Workspace, Key, error) {
+	var ws Workspace
+	var k Key
+	var wsCreated, keyCreated int64
+	var rate sql.NullInt64
+	err := s.db.Read().QueryRowContext(ctx, `SELECT w.id, w.name, w.created_at, k.id, k.name, k.rate_limit, k.created_at
+		FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.id = $1`, p.KeyID).
+		Scan(&ws.ID, &ws.Name, &wsCreated, &k.ID, &k.Name, &rate, &keyCreated)
+	if db.IsNoRows(err) {
+		return ws, k, fault.NotFound("key")
+	}
+	if err != nil {
+		return ws, k, fmt.Errorf("describe key %s: %w", p.KeyID, err)
+	}
+	ws.CreatedAt, k.CreatedAt = time.UnixMilli(wsCreated).UTC(), time.UnixMilli(keyCreated).UTC()
+	k.WorkspaceID, k.Scopes, k.RateLimit = ws.ID, p.Scopes, int(rate.Int64)
+	return ws, k, nil
+}

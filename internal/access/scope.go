@@ -25,12 +25,17 @@ const (
 	WorkflowsWrite Scope = "workflows.write"
 	WebhooksRead   Scope = "webhooks.readonly"
 	WebhooksWrite  Scope = "webhooks.write"
+	// EventsRead reads the event log and polling triggers. Each event also
+	// needs the read scope of the resource it carries (users.readonly for
+	// user.* events, ...), so the log never shows more than the key could
+	// read directly.
+	EventsRead Scope = "events.readonly"
 )
 
 // AllScopes lists every scope, in a stable order.
 var AllScopes = []Scope{
 	UsersRead, UsersWrite, GroupsRead, GroupsWrite, CoursesRead, CoursesWrite,
-	WorkflowsRead, WorkflowsWrite, WebhooksRead, WebhooksWrite,
+	WorkflowsRead, WorkflowsWrite, WebhooksRead, WebhooksWrite, EventsRead,
 }
 
 // ParseScopes reads a comma- or space-separated list; "all" means every scope.

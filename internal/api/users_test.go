@@ -307,6 +307,26 @@ func TestOtherWorkspacesUsersAreInvisible(t *testing.T) {
 	})
 }
 
+func TestMe(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		key := tenant.NewKey(t, "users.readonly", "groups.write")
+		var me struct {
+			WorkspaceID   int64    `json:"workspaceId"`
+			WorkspaceName string   `json:"workspaceName"`
+			KeyID         string   `json:"keyId"`
+			Scopes        []string `json:"scopes"`
+		}
+		s.Do(t, apptest.Request{Method: http.MethodGet, Path: "/api/v1/me", Key: key}).Expect(t, http.StatusOK).JSON(t, &me)
+		if me.WorkspaceID != tenant.ID || me.WorkspaceName != tenant.Name || me.KeyID != key[3:15] || strings.Join(me.Scopes, " ") != "groups.write users.readonly" {
+			t.Fatalf("me: %+v", me)
+		}
+		if strings.Contains(string(s.Do(t, apptest.Request{Method: http.MethodGet, Path: "/api/v1/me", Key: key}).Body), key[15:]) {
+			t.Fatal("the secret is echoed")
+		}
+	})
+}
+
 func TestPathAliases(t *testing.T) {
 	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
 		tenant := s.Tenant(t)

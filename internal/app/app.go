@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/access/accessops"
 	"github.com/rosterhq/roster/internal/api"
 	"github.com/rosterhq/roster/internal/automation"
 	"github.com/rosterhq/roster/internal/db"
@@ -24,6 +25,7 @@ import (
 	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/idempotency"
 	"github.com/rosterhq/roster/internal/jobs"
+	"github.com/rosterhq/roster/internal/learning"
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/op"
 	"github.com/rosterhq/roster/internal/outbound"
@@ -90,6 +92,7 @@ type App struct {
 	Access      *access.Service
 	Events      *events.Log
 	Directory   *directory.Service
+	Learning    *learning.Service
 	Idempotency *idempotency.Store
 	Registry    *op.Registry
 	Server      *api.Server
@@ -119,6 +122,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Access = access.NewService(d, a.Now)
 	a.Events = events.NewLog(d, a.Now)
 	a.Directory = directory.NewService(d, a.Events, a.Now)
+	a.Learning = learning.NewService(d, a.Events, a.Now)
+	a.Directory.SetEnrollments(a.Learning) // group rules follow memberships
 	a.Idempotency = idempotency.NewStore(d, a.Now)
 
 	a.Outbound = outbound.NewClient(outbound.Options{AllowPrivate: cfg.AllowPrivateTargets})
@@ -135,6 +140,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	users := a.Directory.UserOps()
 	a.Registry = op.NewRegistry()
 	a.Registry.Add(users.All()...)
+	a.Registry.Add(a.Directory.GroupOps().All()...)
+	a.Registry.Add(a.Directory.AttributeOps().All()...)
+	a.Registry.Add(a.Learning.Ops()...)
+	a.Registry.Add(accessops.Ops(a.Access)...)
 
 	// Workflows: the runner calls operations through the registry and queues
 	// its steps on River; the service starts runs from events, in the same
@@ -223,6 +232,7 @@ func (a *App) Start(ctx context.Context) error {
 	go func() {
 		defer close(a.done)
 		go a.Automation.ScheduleLoop(ctx, a.Config.ScheduleInterval, a.Log)
+		go a.Learning.RunOverdueSweeps(ctx, time.Minute, a.Log)
 		a.pruneLoop(ctx)
 	}()
 	return nil

@@ -23,6 +23,7 @@ const usage = `roster — people & learning platform with an integration-first A
 
 Usage:
   roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--log-level info]
+                     [--smtp-url smtp://…] [--allow-private-targets]
   roster migrate     [db flags]
   roster workspaces  create NAME | list                                        [db flags]
   roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
@@ -32,7 +33,7 @@ Usage:
 
 Every flag can also be set by environment: ROSTER_ADDR, ROSTER_DATA_DIR,
 ROSTER_DATABASE_URL (postgres://… or a SQLite file path), ROSTER_RATE_LIMIT,
-ROSTER_LOG_LEVEL, ROSTER_URL and ROSTER_API_KEY (import). Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write" + `
+ROSTER_LOG_LEVEL, ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_URL and ROSTER_API_KEY (import). Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write events.readonly" + `
 `
 
 // Env is the process environment, passed in so tests control it.
@@ -113,6 +114,13 @@ func serve(ctx context.Context, args []string, env Env) error {
 	fs, c := newFlags("serve", env)
 	fs.StringVar(&c.cfg.Addr, "addr", envOr(env, "ROSTER_ADDR", c.cfg.Addr), "listen address")
 	rate := fs.String("rate-limit", envOr(env, "ROSTER_RATE_LIMIT", strconv.Itoa(c.cfg.RateLimit)), "default requests per minute per API key (0 = unlimited)")
+	fs.StringVar(&c.cfg.SMTPURL, "smtp-url", env.Getenv("ROSTER_SMTP_URL"), "SMTP server for workflow email: smtp://user:pass@host:587?from=Name%20<addr>")
+	allowDefault, err := strconv.ParseBool(envOr(env, "ROSTER_ALLOW_PRIVATE_TARGETS", "false"))
+	if err != nil {
+		return fmt.Errorf("ROSTER_ALLOW_PRIVATE_TARGETS: want true or false")
+	}
+	fs.BoolVar(&c.cfg.AllowPrivateTargets, "allow-private-targets", allowDefault,
+		"let webhooks and workflow HTTP steps reach loopback and private addresses (local setups and tests only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -100,8 +100,12 @@ func (s *Service) BulkCreateUsers(ctx context.Context, workspaceID int64, in Bul
 		if err != nil {
 			return err
 		}
+		schema, err := loadAttributeSchema(ctx, tx, workspaceID, EntityUser)
+		if err != nil {
+			return err
+		}
 		for _, it := range valid {
-			if err := s.bulkWrite(ctx, tx, workspaceID, mode, it, existing, &out.Results[it.index]); err != nil {
+			if err := s.bulkWrite(ctx, tx, workspaceID, mode, it, existing, schema, &out.Results[it.index]); err != nil {
 				return err
 			}
 		}
@@ -125,11 +129,16 @@ func (s *Service) BulkCreateUsers(ctx context.Context, workspaceID int64, in Bul
 	return out, nil
 }
 
-func (s *Service) bulkWrite(ctx context.Context, tx *sql.Tx, workspaceID int64, mode string, it *bulkItem, existing map[string]userRow, res *BulkItemResult) error {
+func (s *Service) bulkWrite(ctx context.Context, tx *sql.Tx, workspaceID int64, mode string, it *bulkItem, existing map[string]userRow,
+	schema attributeSchema, res *BulkItemResult) error {
 	prev, emailTaken := existing["e:"+strings.ToLower(it.row.email)]
 	if !emailTaken {
 		if holder, idTaken := existing["i:"+it.row.publicID]; idTaken && it.in.ID != "" {
 			res.fail(fault.Conflict("id_taken", "id", "a user with id %q already exists (%s)", it.row.publicID, holder.email))
+			return nil
+		}
+		if err := schemaErr(schema, it.row.attributes, nil); err != nil {
+			res.fail(err)
 			return nil
 		}
 		if err := insertUser(ctx, tx, &it.row); err != nil {
@@ -150,6 +159,10 @@ func (s *Service) bulkWrite(ctx context.Context, tx *sql.Tx, workspaceID int64, 
 			res.fail(err)
 			return nil
 		}
+		if err := schemaErr(schema, prev.attributes, touchedKeys(it.in.Attributes, it.in.CustomAttributes)); err != nil {
+			res.fail(err)
+			return nil
+		}
 		if it.row.passwordHash != nil {
 			prev.passwordHash = it.row.passwordHash
 		}
@@ -165,6 +178,13 @@ func (s *Service) bulkWrite(ctx context.Context, tx *sql.Tx, workspaceID int64, 
 	}
 	res.fail(fault.Conflict("email_taken", "email", "a user with email %q already exists", it.row.email))
 	return nil
+}
+
+// schemaErr checks custom attribute values against the definitions.
+func schemaErr(schema attributeSchema, attrs map[string]any, touched map[string]bool) error {
+	var f fault.Fields
+	schema.check(&f, "customAttributes", attrs, touched)
+	return f.Err()
 }
 
 func (r *BulkItemResult) fail(err error) {

@@ -20,6 +20,7 @@ type Service struct {
 	db     *db.DB
 	events *events.Log
 	now    func() time.Time
+	enroll Enrollments // course rules for group members; nil until SetEnrollments
 }
 
 // NewService returns a Service over d that records its changes in log; now is
@@ -92,6 +93,9 @@ func (s *Service) CreateUser(ctx context.Context, workspaceID int64, in UserCrea
 		r.passwordHash = &h
 	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := checkAttributeValues(ctx, tx, workspaceID, EntityUser, r.attributes, nil); err != nil {
+			return err
+		}
 		if err := insertUser(ctx, tx, &r); err != nil {
 			return err
 		}
@@ -179,6 +183,12 @@ func (s *Service) UpdateUser(ctx context.Context, workspaceID int64, id string, 
 		}
 		if err := applyUserUpdate(&r, in); err != nil {
 			return err
+		}
+		if in.Attributes != nil || in.CustomAttributes != nil {
+			touched := touchedKeys(in.Attributes, in.CustomAttributes)
+			if err := checkAttributeValues(ctx, tx, workspaceID, EntityUser, r.attributes, touched); err != nil {
+				return err
+			}
 		}
 		if passwordHash != nil {
 			r.passwordHash = passwordHash

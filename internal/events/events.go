@@ -10,10 +10,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/db"
+	"github.com/rosterhq/roster/internal/fault"
 )
 
 // Event is one recorded change.
@@ -69,29 +71,66 @@ func (l *Log) Record(ctx context.Context, tx *sql.Tx, workspaceID int64, typ str
 
 // Filter selects events for List.
 type Filter struct {
-	Types    []string // empty for all
-	AfterSeq int64    // only events with Seq > AfterSeq
-	Limit    int      // default 50
-	Newest   bool     // newest first instead of oldest first
+	// Types selects event types; "resource.*" selects all of a resource's.
+	// Empty for all.
+	Types []string
+	// Resources, when not nil, keeps only events of these resources (the
+	// type's first segment); an empty, non-nil slice keeps none.
+	Resources []string
+	AfterSeq  int64 // only events with Seq > AfterSeq
+	BeforeSeq int64 // when > 0, only events with Seq < BeforeSeq
+	// Since, when not zero, keeps events that occurred at or after it.
+	Since  time.Time
+	Limit  int  // default 50
+	Newest bool // newest first instead of oldest first
 }
+
+const eventColumns = `seq, event_id, workspace_id, type, occurred_at, data`
 
 // List returns a workspace's events in log order.
 func (l *Log) List(ctx context.Context, workspaceID int64, f Filter) ([]Event, error) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	q := `SELECT seq, event_id, workspace_id, type, occurred_at, data FROM events WHERE workspace_id = $1 AND seq > $2`
+	if f.Resources != nil && len(f.Resources) == 0 {
+		return nil, nil
+	}
+	q := `SELECT ` + eventColumns + ` FROM events WHERE workspace_id = $1 AND seq > $2`
 	args := []any{workspaceID, f.AfterSeq}
+	if f.BeforeSeq > 0 {
+		args = append(args, f.BeforeSeq)
+		q += fmt.Sprintf(` AND seq < $%d`, len(args))
+	}
+	if !f.Since.IsZero() {
+		args = append(args, f.Since.UnixMilli())
+		q += fmt.Sprintf(` AND occurred_at >= $%d`, len(args))
+	}
 	if len(f.Types) > 0 {
-		q += ` AND type IN (`
-		for i, t := range f.Types {
-			if i > 0 {
-				q += `, `
+		var alts []string
+		var exact []string
+		for _, t := range f.Types {
+			if base, ok := strings.CutSuffix(t, ".*"); ok {
+				args = append(args, len(base)+1, base+".")
+				alts = append(alts, fmt.Sprintf(`substr(type, 1, $%d) = $%d`, len(args)-1, len(args)))
+			} else {
+				args = append(args, t)
+				exact = append(exact, fmt.Sprintf(`$%d`, len(args)))
 			}
-			args = append(args, t)
-			q += fmt.Sprintf(`$%d`, len(args))
 		}
-		q += `)`
+		if len(exact) > 0 {
+			alts = append(alts, `type IN (`+strings.Join(exact, `, `)+`)`)
+		}
+		q += ` AND (` + strings.Join(alts, ` OR `) + `)`
+	}
+	if len(f.Resources) > 0 {
+		// substr, not LIKE: "_" in a resource name is no wildcard, and the
+		// comparison is case-sensitive on both engines.
+		var alts []string
+		for _, r := range f.Resources {
+			args = append(args, len(r)+1, r+".")
+			alts = append(alts, fmt.Sprintf(`substr(type, 1, $%d) = $%d`, len(args)-1, len(args)))
+		}
+		q += ` AND (` + strings.Join(alts, ` OR `) + `)`
 	}
 	if f.Newest {
 		q += ` ORDER BY seq DESC`
@@ -107,15 +146,37 @@ func (l *Log) List(ctx context.Context, workspaceID int64, f Filter) ([]Event, e
 	defer rows.Close()
 	var out []Event
 	for rows.Next() {
-		var e Event
-		var at int64
-		var data string
-		if err := rows.Scan(&e.Seq, &e.ID, &e.WorkspaceID, &e.Type, &at, &data); err != nil {
+		e, err := scanEvent(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list events: %w", err)
 		}
-		e.OccurredAt = time.UnixMilli(at).UTC()
-		e.Data = json.RawMessage(data)
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// Get returns one event of the workspace by its public id.
+func (l *Log) Get(ctx context.Context, q db.Querier, workspaceID int64, id string) (Event, error) {
+	e, err := scanEvent(q.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE event_id = $1 AND workspace_id = $2`, id, workspaceID))
+	if db.IsNoRows(err) {
+		return Event{}, fault.NotFound("event")
+	}
+	if err != nil {
+		return Event{}, fmt.Errorf("get event %s: %w", id, err)
+	}
+	return e, nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanEvent(row scanner) (Event, error) {
+	var e Event
+	var at int64
+	var data string
+	if err := row.Scan(&e.Seq, &e.ID, &e.WorkspaceID, &e.Type, &at, &data); err != nil {
+		return Event{}, err
+	}
+	e.OccurredAt = time.UnixMilli(at).UTC()
+	e.Data = json.RawMessage(data)
+	return e, nil
 }

@@ -27,7 +27,7 @@ type Op[I, O any] struct {
 	Summary     string       // one line, shown in the catalog and OpenAPI
 	Description string       // longer text for OpenAPI
 	Tag         string       // OpenAPI tag, e.g. "Users"
-	Scope       access.Scope // required scope
+	Scope       access.Scope // required scope; empty means any valid key
 	Method      string       // HTTP method
 	Path        string       // HTTP path below the API prefix, e.g. "/users/{id}"
 	Status      int          // success status; default 200
@@ -51,7 +51,7 @@ type Op[I, O any] struct {
 // Call checks p's scope and runs the operation. Every face — HTTP, the
 // compatibility faces, workflow steps — goes through Call.
 func (o *Op[I, O]) Call(ctx context.Context, p access.Principal, in *I) (*O, error) {
-	if !o.Public {
+	if !o.Public && o.Scope != "" {
 		if err := p.Require(o.Scope); err != nil {
 			return nil, err
 		}
@@ -141,6 +141,9 @@ func authorize(ctx context.Context, scope access.Scope) error {
 	p, ok := access.FromContext(ctx)
 	if !ok {
 		return fault.Unauthorized("an API key is required (X-API-KEY, Authorization: Bearer, or api_access_token)")
+	}
+	if scope == "" {
+		return nil // any valid key
 	}
 	return p.Require(scope)
 }

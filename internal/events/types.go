@@ -1,0 +1,127 @@
+package events
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/rosterhq/roster/internal/access"
+)
+
+// resourceScopes maps an event type's first segment (the resource) to the
+// scope that reads it. An event is shown or delivered only to keys holding
+// that scope: a key cannot learn through events what it could not read.
+var resourceScopes = map[string]access.Scope{
+	"user":             access.UsersRead,
+	"group":            access.GroupsRead,
+	"attribute":        access.UsersRead,
+	"course":           access.CoursesRead,
+	"enrollment":       access.CoursesRead,
+	"assignment":       access.CoursesRead,
+	"certificate":      access.CoursesRead,
+	"workflow":         access.WorkflowsRead,
+	"workflow_run":     access.WorkflowsRead,
+	"webhook_endpoint": access.WebhooksRead,
+}
+
+// KnownTypes lists the event types Roster records, for documentation and
+// catalogs. Subscriptions may name any well-formed type of a known resource,
+// so a new event type needs no change here to be subscribed to.
+var KnownTypes = []string{
+	"user.created", "user.updated", "user.deleted", "user.deactivated", "user.reactivated",
+	"group.created", "group.updated", "group.deleted", "group.member_added", "group.member_removed",
+	"course.created", "course.updated", "course.deleted", "course.imported", "course.assigned",
+	"enrollment.started", "enrollment.completed", "enrollment.overdue",
+	"workflow.created", "workflow.updated", "workflow.published", "workflow.paused", "workflow.deleted",
+	"webhook_endpoint.created", "webhook_endpoint.updated", "webhook_endpoint.deleted", "webhook_endpoint.disabled",
+}
+
+var typePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
+
+// ScopeOf returns the scope that reads events of type typ (or of a pattern
+// "user.*"); ok is false for a malformed type or an unknown resource.
+func ScopeOf(typ string) (access.Scope, bool) {
+	if typ == "*" {
+		return "", false
+	}
+	check := typ
+	if base, ok := strings.CutSuffix(typ, ".*"); ok {
+		check = base + ".x"
+	}
+	if !typePattern.MatchString(check) {
+		return "", false
+	}
+	resource, _, _ := strings.Cut(typ, ".")
+	sc, ok := resourceScopes[resource]
+	return sc, ok
+}
+
+// ReadScopes lists every scope some event type needs, sorted.
+func ReadScopes() []access.Scope {
+	seen := map[access.Scope]bool{}
+	var out []access.Scope
+	for _, sc := range resourceScopes {
+		if !seen[sc] {
+			seen[sc] = true
+			out = append(out, sc)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// Matches reports whether event type typ is selected by pattern: equal, a
+// "resource.*" prefix pattern, or "*".
+func Matches(pattern, typ string) bool {
+	if pattern == "*" || pattern == typ {
+		return true
+	}
+	base, ok := strings.CutSuffix(pattern, ".*")
+	return ok && strings.HasPrefix(typ, base+".")
+}
+
+// CheckPattern validates one subscription pattern for principal p: a
+// well-formed type of a known resource, "resource.*", or "*" (which needs
+// every resource scope). It returns a message for a field error, or "".
+func CheckPattern(p access.Principal, pattern string) string {
+	if pattern == "*" {
+		for _, sc := range ReadScopes() {
+			if !p.Allows(sc) {
+				return "\"*\" subscribes to every event and needs every read scope; this API key lacks " + string(sc)
+			}
+		}
+		return ""
+	}
+	sc, ok := ScopeOf(pattern)
+	if !ok {
+		return "unknown event type " + quote(pattern) + "; use resource.action (e.g. user.created), resource.* or *"
+	}
+	if !p.Allows(sc) {
+		return "this API key lacks the " + quote(string(sc)) + " scope that " + pattern + " events need"
+	}
+	return ""
+}
+
+func quote(s string) string { return "\"" + s + "\"" }
+
+// visibleResources returns the resources whose events p may read, or nil
+// when p may read them all (including resources not in the map).
+func visibleResources(p access.Principal) []string {
+	all := true
+	var out []string
+	for resource, sc := range resourceScopes {
+		if p.Allows(sc) {
+			out = append(out, resource)
+		} else {
+			all = false
+		}
+	}
+	if all {
+		return nil
+	}
+	sort.Strings(out)
+	if out == nil {
+		out = []string{} // nothing visible, as opposed to everything
+	}
+	return out
+}
