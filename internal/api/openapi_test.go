@@ -53,8 +53,8 @@ func TestOpenAPIAndCatalogComeFromTheRegistry(t *testing.T) {
 	listed := map[string]bool{}
 	for _, a := range catalog.Actions {
 		listed[a.ID] = true
-		if a.Scope == "" {
-			t.Errorf("%s has no scope", a.ID)
+		if op, ok := s.App.Registry.Lookup(a.ID); !ok || a.Scope != string(op.Meta().Scope) {
+			t.Errorf("%s: catalog scope %q does not match the operation", a.ID, a.Scope)
 		}
 		if a.ID != "users.create" {
 			continue

@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"testing"
 
@@ -318,6 +319,7 @@ func TestMe(t *testing.T) {
 			Scopes        []string `json:"scopes"`
 		}
 		s.Do(t, apptest.Request{Method: http.MethodGet, Path: "/api/v1/me", Key: key}).Expect(t, http.StatusOK).JSON(t, &me)
+		sort.Strings(me.Scopes)
 		if me.WorkspaceID != tenant.ID || me.WorkspaceName != tenant.Name || me.KeyID != key[3:15] || strings.Join(me.Scopes, " ") != "groups.write users.readonly" {
 			t.Fatalf("me: %+v", me)
 		}
