@@ -11,10 +11,10 @@ import (
 // QueueName is the River queue workflow steps run on.
 const QueueName = "workflows"
 
-// extraAttempts are River attempts beyond a step's own policy, spent only on
-// faults of the runner itself (the database unreachable): the step's policy
-// is applied by the runner, which ends the step once it is exhausted.
-const extraAttempts = 5
+// runnerAttempts is how often River retries a job whose runner failed
+// (the database unreachable). Step failures are not job failures: the runner
+// applies each step's own retry policy with jobs of its own.
+const runnerAttempts = 25
 
 type stepArgs struct {
 	StepJob
@@ -22,8 +22,8 @@ type stepArgs struct {
 
 func (stepArgs) Kind() string { return "workflow_step" }
 
-func (a stepArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueName, MaxAttempts: a.Retry.withDefaults().Attempts + extraAttempts}
+func (stepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueName, MaxAttempts: runnerAttempts}
 }
 
 // StepWorker runs workflow steps from River.
@@ -32,19 +32,15 @@ type StepWorker struct {
 	Runner *Runner
 }
 
-// Work runs the step; River retries it when it returns an error.
+// Work runs the run from the job's step on; River retries it (with its own
+// backoff) only when the runner itself fails.
 func (w *StepWorker) Work(ctx context.Context, job *river.Job[stepArgs]) error {
 	return w.Runner.Execute(ctx, job.Args.StepJob, job.Attempt)
 }
 
-// NextRetry follows the step's own backoff policy.
-func (w *StepWorker) NextRetry(job *river.Job[stepArgs]) time.Time {
-	return time.Now().Add(job.Args.Retry.Backoff(job.Attempt))
-}
-
-// Timeout bounds one attempt: operations, email and HTTP all have shorter
-// limits of their own.
-func (w *StepWorker) Timeout(*river.Job[stepArgs]) time.Duration { return 2 * time.Minute }
+// Timeout bounds one job. Each step has a shorter limit of its own (HTTP
+// 15 s, SMTP 30 s); a job runs at most maxStepsPerJob steps.
+func (w *StepWorker) Timeout(*river.Job[stepArgs]) time.Duration { return 5 * time.Minute }
 
 // AddWorkers registers the workflow workers.
 func AddWorkers(workers *river.Workers, r *Runner) {

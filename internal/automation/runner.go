@@ -34,11 +34,10 @@ const (
 	StepSkipped   = "skipped"
 )
 
-// StepJob is the durable unit of work: run one step of one run.
+// StepJob is the durable unit of work: run a run from one step on.
 type StepJob struct {
 	RunID int64  `json:"runId"`
 	Path  string `json:"path"`
-	Retry Retry  `json:"retry"`
 }
 
 // Queue enqueues step jobs inside the caller's transaction, so a step's job
@@ -150,41 +149,124 @@ func chainDepth(ctx context.Context) int {
 
 const maxDepth = 5
 
-// ErrRetry wraps a step failure that should be retried by the queue.
-var ErrRetry = errors.New("step failed; will retry")
+// maxStepsPerJob bounds how many steps one job runs before it hands the run
+// on to a new job, so a long workflow does not hold a worker for ever.
+const maxStepsPerJob = 200
 
-// Execute runs one step. attempt counts from 1. It returns an error wrapping
-// ErrRetry when the queue should try again later; any other error is a fault
-// of the runner itself (also retried by the queue).
-func (r *Runner) Execute(ctx context.Context, job StepJob, attempt int) error {
-	st, err := r.load(ctx, r.db.Read(), job.RunID)
+// Execute runs a run from job.Path on. Consecutive steps run in this one job,
+// each in its own transaction that records its result: a run does not wait
+// for the queue between steps. Where the run must wait — a delay, a retry's
+// backoff — a new job is enqueued for that time in the same transaction. If
+// the process dies mid-way, the job is run again and steps already recorded
+// are skipped. An error return is a fault of the runner itself (the database
+// unreachable); the queue retries the job.
+func (r *Runner) Execute(ctx context.Context, job StepJob, _ int) error {
+	path := job.Path
+	for i := 0; path != ""; i++ {
+		if i == maxStepsPerJob {
+			return r.db.InTx(ctx, func(tx *sql.Tx) error {
+				return r.queue.EnqueueStep(ctx, tx, StepJob{RunID: job.RunID, Path: path}, time.Time{})
+			})
+		}
+		next, err := r.runStep(ctx, job.RunID, path)
+		if err != nil {
+			return err
+		}
+		path = next
+	}
+	return nil
+}
+
+// prior is what an earlier attempt recorded for a step.
+type prior struct {
+	status   string
+	attempts int
+	output   any
+}
+
+func (r *Runner) priorRun(ctx context.Context, runID int64, path string) (prior, error) {
+	var p prior
+	var out []byte
+	err := r.db.Read().QueryRowContext(ctx, `SELECT status, attempts, output FROM workflow_step_runs WHERE run_id = $1 AND path = $2`,
+		runID, path).Scan(&p.status, &p.attempts, &out)
+	if db.IsNoRows(err) {
+		return prior{}, nil
+	}
+	if err != nil {
+		return p, fmt.Errorf("read step %s of run %d: %w", path, runID, err)
+	}
+	_ = json.Unmarshal(out, &p.output)
+	return p, nil
+}
+
+// runStep runs the step at path and returns the path to run next in this
+// job ("" when the run finished or waits for a later job).
+func (r *Runner) runStep(ctx context.Context, runID int64, path string) (string, error) {
+	st, err := r.load(ctx, r.db.Read(), runID)
 	if err != nil {
 		if db.IsNoRows(errors.Unwrap(err)) {
-			return nil // the workflow and its runs were deleted
+			return "", nil // the workflow and its runs were deleted
 		}
-		return err
+		return "", err
 	}
 	if st.status != RunRunning {
-		return nil // finished or cancelled meanwhile
+		return "", nil // finished meanwhile
 	}
-	if done, err := r.stepSettled(ctx, job); err != nil || done {
-		// A repeat of a job whose step already committed (the worker stopped
-		// before River recorded the job complete): its result and the next
-		// step are in place, so there is nothing to do.
-		return err
-	}
-	step, err := stepAt(st.def, job.Path)
+	step, err := stepAt(st.def, path)
 	if err != nil {
-		return r.finish(ctx, nil, st, RunFailed, err.Error())
+		return "", r.finish(ctx, nil, st, RunFailed, err.Error())
 	}
+	pr, err := r.priorRun(ctx, runID, path)
+	if err != nil {
+		return "", err
+	}
+	if pr.status != "" && pr.status != StepRetrying {
+		// Recorded by an earlier run of this job that stopped before the
+		// queue marked it done: carry on from where it left off.
+		return continuation(st.def, path, step, pr.output), nil
+	}
+	c := stepCall{r: r, st: st, path: path, step: step, attempt: pr.attempts + 1}
+	return c.run(ctx)
+}
+
+// continuation is where a run goes after a settled step.
+func continuation(d Definition, path string, step Step, output any) string {
+	if step.Op == OpBranch {
+		if m, ok := output.(map[string]any); ok {
+			if b, ok := m["branch"].(float64); ok {
+				if p := child(d, path, fmt.Sprintf("%s%d", selBranch, int(b))); p != "" {
+					return p
+				}
+			} else if m["branch"] == "else" {
+				if p := child(d, path, selElse); p != "" {
+					return p
+				}
+			}
+		}
+	}
+	nextPath, _ := next(d, path)
+	return nextPath
+}
+
+// stepCall is one attempt at one step.
+type stepCall struct {
+	r       *Runner
+	st      runState
+	path    string
+	step    Step
+	attempt int
+}
+
+func (c stepCall) run(ctx context.Context) (string, error) {
+	r, st, step := c.r, c.st, c.step
 	data := st.data()
 	if step.If != "" {
 		ok, err := evalCondition(step.If, data)
 		if err != nil {
-			return r.fail(ctx, st, job, step, attempt, nil, fmt.Errorf("if: %w", err))
+			return c.fail(ctx, nil, fmt.Errorf("if: %w", err))
 		}
 		if !ok {
-			return r.succeed(ctx, st, job, step, attempt, nil, nil, StepSkipped, "")
+			return c.done(ctx, nil, nil, StepSkipped, "", time.Time{})
 		}
 	}
 	switch step.Op {
@@ -192,59 +274,59 @@ func (r *Runner) Execute(ctx context.Context, job StepJob, attempt int) error {
 		cond, _ := step.Input["condition"].(string)
 		ok, err := evalCondition(cond, data)
 		if err != nil {
-			return r.fail(ctx, st, job, step, attempt, nil, err)
+			return c.fail(ctx, nil, err)
 		}
 		out := map[string]any{"passed": ok}
 		if !ok {
-			return r.db.InTx(ctx, func(tx *sql.Tx) error {
-				if err := r.record(ctx, tx, st, job.Path, step, StepSucceeded, attempt, nil, out, ""); err != nil {
+			return "", r.db.InTx(ctx, func(tx *sql.Tx) error {
+				if err := r.record(ctx, tx, st, c.path, step, StepSucceeded, c.attempt, nil, out, ""); err != nil {
 					return err
 				}
 				return r.finish(ctx, tx, st, RunFiltered, "stopped by filter "+step.ID)
 			})
 		}
-		return r.succeed(ctx, st, job, step, attempt, nil, out, StepSucceeded, "")
+		return c.done(ctx, nil, out, StepSucceeded, "", time.Time{})
 	case OpBranch:
 		for i, b := range step.Branches {
 			ok, err := evalCondition(b.When, data)
 			if err != nil {
-				return r.fail(ctx, st, job, step, attempt, nil, fmt.Errorf("branches[%d].when: %w", i, err))
+				return c.fail(ctx, nil, fmt.Errorf("branches[%d].when: %w", i, err))
 			}
 			if ok {
-				return r.succeed(ctx, st, job, step, attempt, nil, map[string]any{"branch": i}, StepSucceeded, child(st.def, job.Path, fmt.Sprintf("%s%d", selBranch, i)))
+				return c.done(ctx, nil, map[string]any{"branch": i}, StepSucceeded, child(st.def, c.path, fmt.Sprintf("%s%d", selBranch, i)), time.Time{})
 			}
 		}
-		return r.succeed(ctx, st, job, step, attempt, nil, map[string]any{"branch": "else"}, StepSucceeded, child(st.def, job.Path, selElse))
+		return c.done(ctx, nil, map[string]any{"branch": "else"}, StepSucceeded, child(st.def, c.path, selElse), time.Time{})
 	}
 
 	input, err := renderInput(step, data)
 	if err != nil {
-		return r.fail(ctx, st, job, step, attempt, nil, err)
+		return c.fail(ctx, nil, err)
 	}
 	switch step.Op {
 	case OpDelay:
 		until, err := delayUntil(input, r.now())
 		if err != nil {
-			return r.fail(ctx, st, job, step, attempt, input, err)
+			return c.fail(ctx, input, err)
 		}
-		return r.advance(ctx, st, job, step, attempt, input, map[string]any{"until": until.Unix()}, until)
+		return c.done(ctx, input, map[string]any{"until": until.Unix()}, StepSucceeded, "", until)
 	case OpEmail:
 		out, err := r.sendEmail(ctx, input)
 		if err != nil {
-			return r.fail(ctx, st, job, step, attempt, input, err)
+			return c.fail(ctx, input, err)
 		}
-		return r.succeed(ctx, st, job, step, attempt, input, out, StepSucceeded, "")
+		return c.done(ctx, input, out, StepSucceeded, "", time.Time{})
 	case OpHTTP:
 		out, err := r.request(ctx, input)
 		if err != nil {
-			return r.fail(ctx, st, job, step, attempt, input, err)
+			return c.fail(ctx, input, err)
 		}
-		return r.succeed(ctx, st, job, step, attempt, input, out, StepSucceeded, "")
+		return c.done(ctx, input, out, StepSucceeded, "", time.Time{})
 	}
 	// A registry operation runs inside the transaction that records its
-	// result and enqueues the next step: a retry never repeats a committed
-	// operation.
+	// result: a repeated job never repeats a committed operation.
 	var opErr error
+	var nextPath string
 	err = r.db.InTx(ctx, func(tx *sql.Tx) error {
 		octx := context.WithValue(db.WithTx(ctx, tx), depthKey{}, st.depth+1)
 		out, err := r.invoker.Invoke(octx, st.principal(), step.Op, input)
@@ -252,126 +334,79 @@ func (r *Runner) Execute(ctx context.Context, job StepJob, attempt int) error {
 			opErr = err
 			return err
 		}
-		return r.complete(ctx, tx, st, job, step, attempt, input, toJSONValue(out), StepSucceeded, "", time.Time{})
+		nextPath, err = c.settle(ctx, tx, input, toJSONValue(out), StepSucceeded, "", "", time.Time{})
+		return err
 	})
 	if opErr != nil {
-		return r.fail(ctx, st, job, step, attempt, input, opErr)
+		return c.fail(ctx, input, opErr)
 	}
-	return err
+	return nextPath, err
 }
 
-func renderInput(step Step, data map[string]any) (map[string]any, error) {
-	t, err := mapping.Compile(map[string]any(step.Input))
-	if err != nil {
-		return nil, err
-	}
-	v, err := t.Render(data)
-	if err != nil {
-		return nil, err
-	}
-	m, _ := v.(map[string]any)
-	if m == nil {
-		m = map[string]any{}
-	}
-	return m, nil
-}
-
-// toJSONValue turns an operation's typed output into plain JSON values, the
-// way later steps' expressions see it.
-func toJSONValue(v any) any {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	var out any
-	_ = json.Unmarshal(raw, &out)
-	return out
-}
-
-// succeed records a finished step and moves the run on; override, when not
-// empty, is where to go next instead of the following step.
-func (r *Runner) succeed(ctx context.Context, st runState, job StepJob, step Step, attempt int, input map[string]any, out any, status, override string) error {
-	return r.db.InTx(ctx, func(tx *sql.Tx) error {
-		return r.completeTo(ctx, tx, st, job, step, attempt, input, out, status, "", override, time.Time{})
-	})
-}
-
-func (r *Runner) advance(ctx context.Context, st runState, job StepJob, step Step, attempt int, input map[string]any, out any, at time.Time) error {
-	return r.db.InTx(ctx, func(tx *sql.Tx) error {
-		return r.complete(ctx, tx, st, job, step, attempt, input, out, StepSucceeded, "", at)
-	})
-}
-
-func (r *Runner) complete(ctx context.Context, tx *sql.Tx, st runState, job StepJob, step Step, attempt int, input map[string]any, out any, status, errText string, at time.Time) error {
-	return r.completeTo(ctx, tx, st, job, step, attempt, input, out, status, errText, "", at)
-}
-
-// completeTo records the step and enqueues what follows, or finishes the run.
-func (r *Runner) completeTo(ctx context.Context, tx *sql.Tx, st runState, job StepJob, step Step, attempt int, input map[string]any, out any, status, errText, override string, at time.Time) error {
-	if err := r.record(ctx, tx, st, job.Path, step, status, attempt, input, out, errText); err != nil {
+// done records the step in its own transaction and moves on.
+func (c stepCall) done(ctx context.Context, input map[string]any, out any, status, override string, at time.Time) (string, error) {
+	var nextPath string
+	err := c.r.db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		nextPath, err = c.settle(ctx, tx, input, out, status, "", override, at)
 		return err
+	})
+	return nextPath, err
+}
+
+// settle records the step in tx and decides what follows: the next path to
+// run now, a job for a later time (at), or the end of the run.
+func (c stepCall) settle(ctx context.Context, tx *sql.Tx, input map[string]any, out any, status, errText, override string, at time.Time) (string, error) {
+	r, st := c.r, c.st
+	if err := r.record(ctx, tx, st, c.path, c.step, status, c.attempt, input, out, errText); err != nil {
+		return "", err
 	}
 	nextPath, handledFailure := override, false
 	if nextPath == "" {
-		nextPath, handledFailure = next(st.def, job.Path)
+		nextPath, handledFailure = next(st.def, c.path)
 	}
 	if nextPath == "" {
 		if handledFailure {
-			return r.finish(ctx, tx, st, RunFailed, "failed; error path completed")
+			return "", r.finish(ctx, tx, st, RunFailed, "failed; error path completed")
 		}
-		return r.finish(ctx, tx, st, RunSucceeded, "")
+		return "", r.finish(ctx, tx, st, RunSucceeded, "")
 	}
-	return r.enqueue(ctx, tx, st, nextPath, at)
+	if at.After(r.now()) {
+		return "", r.queue.EnqueueStep(ctx, tx, StepJob{RunID: st.id, Path: nextPath}, at)
+	}
+	return nextPath, nil
 }
 
-func (r *Runner) enqueue(ctx context.Context, tx *sql.Tx, st runState, path string, at time.Time) error {
-	step, err := stepAt(st.def, path)
-	if err != nil {
-		return err
-	}
-	return r.queue.EnqueueStep(ctx, tx, StepJob{RunID: st.id, Path: path, Retry: step.Retry.withDefaults()}, at)
-}
-
-// fail handles a step error: retry while attempts remain, then apply the
-// step's onError.
-func (r *Runner) fail(ctx context.Context, st runState, job StepJob, step Step, attempt int, input map[string]any, cause error) error {
+// fail handles a step error: retry later while attempts remain (a new job at
+// the backoff time), then apply the step's onError.
+func (c stepCall) fail(ctx context.Context, input map[string]any, cause error) (string, error) {
+	r, st, step := c.r, c.st, c.step
 	policy := step.Retry.withDefaults()
-	if attempt < policy.Attempts && !permanent(cause) {
-		err := r.db.InTx(ctx, func(tx *sql.Tx) error {
-			return r.record(ctx, tx, st, job.Path, step, StepRetrying, attempt, input, nil, cause.Error())
-		})
-		if err != nil {
-			return err
-		}
-		return fmt.Errorf("%w: step %s attempt %d: %v", ErrRetry, step.ID, attempt, cause)
-	}
-	return r.db.InTx(ctx, func(tx *sql.Tx) error {
-		switch step.OnError {
-		case OnErrorContinue:
-			return r.complete(ctx, tx, st, job, step, attempt, input, nil, StepFailed, cause.Error(), time.Time{})
-		case OnErrorPath:
-			if err := r.record(ctx, tx, st, job.Path, step, StepFailed, attempt, input, nil, cause.Error()); err != nil {
+	if c.attempt < policy.Attempts && !permanent(cause) {
+		return "", r.db.InTx(ctx, func(tx *sql.Tx) error {
+			if err := r.record(ctx, tx, st, c.path, step, StepRetrying, c.attempt, input, nil, cause.Error()); err != nil {
 				return err
 			}
-			return r.enqueue(ctx, tx, st, job.Path+"/"+selError+"/0", time.Time{})
+			return r.queue.EnqueueStep(ctx, tx, StepJob{RunID: st.id, Path: c.path}, r.now().Add(policy.Backoff(c.attempt)))
+		})
+	}
+	var nextPath string
+	err := r.db.InTx(ctx, func(tx *sql.Tx) error {
+		switch step.OnError {
+		case OnErrorContinue:
+			var err error
+			nextPath, err = c.settle(ctx, tx, input, nil, StepFailed, cause.Error(), "", time.Time{})
+			return err
+		case OnErrorPath:
+			nextPath = c.path + "/" + selError + "/0"
+			return r.record(ctx, tx, st, c.path, step, StepFailed, c.attempt, input, nil, cause.Error())
 		}
-		if err := r.record(ctx, tx, st, job.Path, step, StepFailed, attempt, input, nil, cause.Error()); err != nil {
+		if err := r.record(ctx, tx, st, c.path, step, StepFailed, c.attempt, input, nil, cause.Error()); err != nil {
 			return err
 		}
 		return r.finish(ctx, tx, st, RunFailed, fmt.Sprintf("step %s failed: %v", step.ID, cause))
 	})
-}
-
-func (r *Runner) stepSettled(ctx context.Context, job StepJob) (bool, error) {
-	var status string
-	err := r.db.Read().QueryRowContext(ctx, `SELECT status FROM workflow_step_runs WHERE run_id = $1 AND path = $2`, job.RunID, job.Path).Scan(&status)
-	if db.IsNoRows(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("read step %s of run %d: %w", job.Path, job.RunID, err)
-	}
-	return status != StepRetrying, nil
+	return nextPath, err
 }
 
 // permanent reports errors that a retry cannot fix: the operation refused
@@ -448,4 +483,32 @@ func parseWhen(v any) (time.Time, error) {
 		return time.Parse(time.RFC3339, x)
 	}
 	return time.Time{}, fmt.Errorf("must be Unix seconds or an RFC 3339 time")
+}
+
+func renderInput(step Step, data map[string]any) (map[string]any, error) {
+	t, err := mapping.Compile(map[string]any(step.Input))
+	if err != nil {
+		return nil, err
+	}
+	v, err := t.Render(data)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := v.(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, nil
+}
+
+// toJSONValue turns an operation's typed output into plain JSON values, the
+// way later steps' expressions see it.
+func toJSONValue(v any) any {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out any
+	_ = json.Unmarshal(raw, &out)
+	return out
 }

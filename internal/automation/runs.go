@@ -80,8 +80,7 @@ func (r *Runner) startRun(ctx context.Context, tx *sql.Tx, workspaceID, wfID int
 		return Run{}, fmt.Errorf("start run of workflow %d: %w", wfID, err)
 	}
 	if status == RunRunning {
-		st := runState{id: run.ID, workflowID: wfID, workspaceID: workspaceID, version: version, def: def}
-		if err := r.enqueue(ctx, tx, st, "0", time.Time{}); err != nil {
+		if err := r.queue.EnqueueStep(ctx, tx, StepJob{RunID: run.ID, Path: "0"}, time.Time{}); err != nil {
 			return Run{}, err
 		}
 	}

@@ -1,0 +1,306 @@
+// Command webhooks measures event → webhook delivery in process: it starts
+// Roster on a fresh database, subscribes N loopback receivers to
+// user.created, creates users at a fixed rate (each user.created event fans
+// out to every endpoint) and reports how long each delivery took from the
+// commit of its event to its arrival, and how many deliveries per second
+// arrived while the load ran.
+//
+//	go run ./bench/webhooks -db sqlite -endpoints 10 -rate 200 -d 15s
+//	go run ./bench/webhooks -db postgres -dsn postgres://postgres@127.0.0.1:5432/test?sslmode=disable -rate 200 -d 15s
+//
+// -rate 0 creates users as fast as -c writers can (closed loop). The run
+// stops by itself: after -d of load it waits up to -drain for the backlog.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/jobs"
+	"github.com/rosterhq/roster/internal/webhooks"
+)
+
+func main() {
+	dialect := flag.String("db", "sqlite", "sqlite or postgres")
+	dsn := flag.String("dsn", os.Getenv("ROSTER_TEST_POSTGRES_DSN"), "PostgreSQL DSN (a scratch schema is created and dropped)")
+	endpoints := flag.Int("endpoints", 10, "receivers subscribed to user.created")
+	rate := flag.Int("rate", 200, "events per second (0: as fast as -c writers go)")
+	writers := flag.Int("c", 8, "concurrent writers")
+	dur := flag.Duration("d", 15*time.Second, "load duration")
+	warmup := flag.Duration("warmup", 2*time.Second, "load before measuring starts")
+	drain := flag.Duration("drain", 60*time.Second, "longest wait for the backlog after the load")
+	workers := flag.Int("workers", 100, "River workers for deliveries")
+	pollOnly := flag.Bool("poll-only", false, "PostgreSQL: poll for jobs instead of LISTEN/NOTIFY")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	if err := run(*dialect, *dsn, *endpoints, *rate, *writers, *dur, *warmup, *drain, *workers, *pollOnly); err != nil {
+		pprof.StopCPUProfile()
+		fmt.Fprintln(os.Stderr, "webhooks bench:", err)
+		os.Exit(1)
+	}
+}
+
+// recorder collects arrivals.
+type recorder struct {
+	mu        sync.Mutex
+	committed map[string]time.Time // user id → commit time of its event
+	lat       []time.Duration      // measured arrivals only
+	seen      map[string]int       // endpoint + webhook-id → arrivals
+	measuring atomic.Bool
+	arrived   atomic.Int64
+	measured  atomic.Int64
+}
+
+func (r *recorder) handler(endpoint int) http.HandlerFunc {
+	return func(w http.ResponseWriter, req *http.Request) {
+		now := time.Now()
+		body, _ := io.ReadAll(req.Body)
+		var env struct {
+			Data struct {
+				ID string `json:"id"`
+			} `json:"data"`
+		}
+		_ = json.Unmarshal(body, &env)
+		key := fmt.Sprintf("%d %s", endpoint, req.Header.Get("webhook-id"))
+		r.mu.Lock()
+		r.seen[key]++
+		at, ok := r.committed[env.Data.ID]
+		if ok && r.measuring.Load() {
+			r.lat = append(r.lat, now.Sub(at))
+			r.measured.Add(1)
+		}
+		r.mu.Unlock()
+		r.arrived.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func run(dialect, dsn string, nEndpoints, rate, writers int, dur, warmup, drain time.Duration, workers int, pollOnly bool) error {
+	ctx := context.Background()
+	cfg := app.DefaultConfig()
+	cfg.RateLimit = 0
+	cfg.AllowPrivateTargets = true
+	cfg.SecretKey = "bench-secret-key-bench-secret-key-0123"
+	cfg.WebhookWorkers = workers
+	cfg.TuneJobs = func(o *jobs.Options) { o.PollOnly = pollOnly }
+	switch dialect {
+	case "sqlite":
+		dir, err := os.MkdirTemp("", "roster-bench-*")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		cfg.DatabaseURL = filepath.Join(dir, "roster.db")
+	case "postgres":
+		if dsn == "" {
+			return fmt.Errorf("-dsn or ROSTER_TEST_POSTGRES_DSN is required for postgres")
+		}
+		u, drop, err := scratchSchema(dsn)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		cfg.DatabaseURL = u
+	default:
+		return fmt.Errorf("-db must be sqlite or postgres")
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
+	ws, err := a.Access.CreateWorkspace(ctx, "bench")
+	if err != nil {
+		return err
+	}
+	p := access.Principal{WorkspaceID: ws.ID, Scopes: access.AllScopes}
+
+	rec := &recorder{committed: map[string]time.Time{}, seen: map[string]int{}}
+	for i := range nEndpoints {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Handler: rec.handler(i)}
+		go srv.Serve(ln)
+		defer srv.Close()
+		if _, err := a.Webhooks.CreateEndpoint(ctx, p, webhooks.EndpointCreate{URL: "http://" + ln.Addr().String() + "/hook",
+			EventTypes: []string{"user.created"}}); err != nil {
+			return err
+		}
+	}
+
+	// Load: create users at the rate, each on its own transaction.
+	var seq, created, failed atomic.Int64
+	create := func() {
+		n := seq.Add(1)
+		u, err := a.Directory.CreateUser(ctx, ws.ID, directory.UserCreate{Name: fmt.Sprintf("Bench %d", n), Email: fmt.Sprintf("b%d@example.com", n)})
+		if err != nil {
+			failed.Add(1)
+			return
+		}
+		now := time.Now()
+		rec.mu.Lock()
+		rec.committed[u.ID] = now
+		rec.mu.Unlock()
+		created.Add(1)
+	}
+	start := time.Now()
+	stopLoad := start.Add(warmup + dur)
+	measureFrom := start.Add(warmup)
+	var arrivedAtMeasure atomic.Int64
+	go func() {
+		time.Sleep(time.Until(measureFrom))
+		arrivedAtMeasure.Store(rec.arrived.Load())
+	}()
+	var wg sync.WaitGroup
+	if rate > 0 {
+		sem := make(chan struct{}, writers)
+		interval := time.Second / time.Duration(rate)
+		next := time.Now()
+		for time.Now().Before(stopLoad) {
+			next = next.Add(interval)
+			if d := time.Until(next); d > 0 {
+				time.Sleep(d)
+			}
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				create()
+			}()
+			if time.Since(start) >= warmup && !rec.measuring.Load() {
+				rec.measuring.Store(true)
+			}
+		}
+	} else {
+		go func() {
+			time.Sleep(warmup)
+			rec.measuring.Store(true)
+		}()
+		for range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for time.Now().Before(stopLoad) {
+					create()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	loadEnd := time.Now()
+	arrivedAtEnd := rec.arrived.Load()
+	want := created.Load() * int64(nEndpoints)
+	deadline := time.Now().Add(drain)
+	for rec.arrived.Load() < want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	drained := time.Since(loadEnd)
+	rec.measuring.Store(false)
+
+	rec.mu.Lock()
+	lat := append([]time.Duration(nil), rec.lat...)
+	dups := 0
+	for _, n := range rec.seen {
+		if n > 1 {
+			dups++
+		}
+	}
+	rec.mu.Unlock()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(q float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(q*float64(len(lat))))]
+	}
+	window := loadEnd.Sub(measureFrom).Seconds()
+	mode := fmt.Sprintf("%d events/s", rate)
+	if rate == 0 {
+		mode = fmt.Sprintf("closed loop, %d writers", writers)
+	}
+	driver := dialect
+	if dialect == "postgres" {
+		driver += map[bool]string{true: " (riverdatabasesql, polling)", false: " (riverdatabasesql + pgx LISTEN)"}[pollOnly]
+	}
+	fmt.Printf("database        %s, GOMAXPROCS %d, %d River workers, %d endpoints\n", driver, runtime.GOMAXPROCS(0), workers, nEndpoints)
+	fmt.Printf("load            %s for %s after %s warm-up\n", mode, dur, warmup)
+	fmt.Printf("events          %d created (%.0f/s), %d failed\n", created.Load(), float64(created.Load())/loadEnd.Sub(start).Seconds(), failed.Load())
+	fmt.Printf("deliveries      %d of %d arrived, %d duplicated, backlog drained %s after the load\n",
+		rec.arrived.Load(), want, dups, drained.Round(time.Millisecond))
+	fmt.Printf("throughput      %.0f deliveries/s arrived during the measured %.1f s\n",
+		float64(arrivedAtEnd-arrivedAtMeasure.Load())/window, window)
+	fmt.Printf("latency         commit → arrival over %d deliveries: p50 %s  p90 %s  p99 %s  max %s\n",
+		len(lat), ms(pct(0.50)), ms(pct(0.90)), ms(pct(0.99)), ms(pct(1)))
+	if rec.arrived.Load() < want {
+		return fmt.Errorf("%d deliveries missing after the drain", want-rec.arrived.Load())
+	}
+	return nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
+
+// scratchSchema creates a schema to run in and returns a DSN using it and a
+// function dropping it.
+func scratchSchema(dsn string) (string, func(), error) {
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "bench_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	drop := func() {
+		_, _ = admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+		admin.Close()
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		drop()
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), drop, nil
+}
