@@ -30,12 +30,17 @@ const (
 	// user.* events, ...), so the log never shows more than the key could
 	// read directly.
 	EventsRead Scope = "events.readonly"
+	// SCIM lets an identity provider (Okta, Microsoft Entra) provision users
+	// and groups at /scim/v2 and nowhere else. On that face it implies
+	// users.write and groups.write (so users.readonly and groups.readonly):
+	// the SCIM face calls the canonical operations with those rights.
+	SCIM Scope = "scim"
 )
 
 // AllScopes lists every scope, in a stable order.
 var AllScopes = []Scope{
 	UsersRead, UsersWrite, GroupsRead, GroupsWrite, CoursesRead, CoursesWrite,
-	WorkflowsRead, WorkflowsWrite, WebhooksRead, WebhooksWrite, EventsRead,
+	WorkflowsRead, WorkflowsWrite, WebhooksRead, WebhooksWrite, EventsRead, SCIM,
 }
 
 // ParseScopes reads a comma- or space-separated list; "all" means every scope.

@@ -65,6 +65,10 @@ type Config struct {
 	// PostgreSQL needs it set, the same on every node, or webhook endpoints
 	// cannot be created.
 	SecretKey string
+	// JobRescueAfter is how long a job may stay running before another node
+	// takes it back (a node that died mid-job). Default: River's (the job
+	// timeout plus a minute).
+	JobRescueAfter time.Duration
 	// WebhookWorkers is how many deliveries one node sends at once.
 	// Default 100.
 	WebhookWorkers int
@@ -170,6 +174,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Webhooks.AddWorkers(workers)
 	jo := jobs.Options{DB: d, DatabaseURL: cfg.DatabaseURL, Workers: workers, Logger: log, Now: cfg.Clock,
 		Queues: map[string]int{automation.QueueName: 20, webhooks.Queue: cmp.Or(cfg.WebhookWorkers, 100)}}
+	if cfg.JobRescueAfter > 0 {
+		// River refuses a rescue time shorter than the job timeout.
+		jo.RescueAfter = cfg.JobRescueAfter
+		jo.JobTimeout = min(cmp.Or(jo.JobTimeout, time.Minute), cfg.JobRescueAfter)
+	}
 	if cfg.TuneJobs != nil {
 		cfg.TuneJobs(&jo)
 	}

@@ -38,10 +38,6 @@ func (w *StepWorker) Work(ctx context.Context, job *river.Job[stepArgs]) error {
 	return w.Runner.Execute(ctx, job.Args.StepJob, job.Attempt)
 }
 
-// Timeout bounds one job. Each step has a shorter limit of its own (HTTP
-// 15 s, SMTP 30 s); a job runs at most maxStepsPerJob steps.
-func (w *StepWorker) Timeout(*river.Job[stepArgs]) time.Duration { return 5 * time.Minute }
-
 // AddWorkers registers the workflow workers.
 func AddWorkers(workers *river.Workers, r *Runner) {
 	river.AddWorker(workers, &StepWorker{Runner: r})

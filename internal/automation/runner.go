@@ -151,7 +151,7 @@ const maxDepth = 5
 
 // maxStepsPerJob bounds how many steps one job runs before it hands the run
 // on to a new job, so a long workflow does not hold a worker for ever.
-const maxStepsPerJob = 200
+const maxStepsPerJob = 50
 
 // Execute runs a run from job.Path on. Consecutive steps run in this one job,
 // each in its own transaction that records its result: a run does not wait

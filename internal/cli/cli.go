@@ -33,7 +33,7 @@ Usage:
 
 Every flag can also be set by environment: ROSTER_ADDR, ROSTER_DATA_DIR,
 ROSTER_DATABASE_URL (postgres://… or a SQLite file path), ROSTER_RATE_LIMIT,
-ROSTER_LOG_LEVEL, ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_URL and ROSTER_API_KEY (import). Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write events.readonly" + `
+ROSTER_LOG_LEVEL, ROSTER_SECRET_KEY (encrypts webhook secrets; required on PostgreSQL), ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_URL and ROSTER_API_KEY (import). Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write events.readonly" + `
 `
 
 // Env is the process environment, passed in so tests control it.
@@ -121,8 +121,18 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	fs.BoolVar(&c.cfg.AllowPrivateTargets, "allow-private-targets", allowDefault,
 		"let webhooks and workflow HTTP steps reach loopback and private addresses (local setups and tests only)")
+	rescue := fs.Duration("job-rescue-after", 0, "take back jobs running this long on a node that died (default: job timeout + 1 min; env ROSTER_JOB_RESCUE_AFTER)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	c.cfg.JobRescueAfter = *rescue
+	// The key that encrypts webhook secrets is a secret itself: environment
+	// only, never a flag (flags show in process listings).
+	c.cfg.SecretKey = env.Getenv("ROSTER_SECRET_KEY")
+	if v := env.Getenv("ROSTER_JOB_RESCUE_AFTER"); v != "" && *rescue == 0 {
+		if c.cfg.JobRescueAfter, err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("ROSTER_JOB_RESCUE_AFTER: %w", err)
+		}
 	}
 	n, err := strconv.Atoi(*rate)
 	if err != nil || n < 0 {

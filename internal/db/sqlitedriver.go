@@ -61,7 +61,7 @@ func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.
 	if err != nil {
 		return nil, err
 	}
-	cacheable := len(c.stmts) < maxCachedStatements && len(query) < 8192 && !strings.Contains(strings.TrimRight(query, "; \n\t"), ";")
+	cacheable := len(c.stmts) < maxCachedStatements && len(query) < 8192 && !multiStatement(query)
 	if _, taken := c.stmts[query]; taken || !cacheable {
 		// The cached one is in use (a nested query on the same connection)
 		// or the query is not worth keeping: a statement of its own.
@@ -133,4 +133,61 @@ func (s *cachedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) 
 
 func (s *cachedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	return s.inner.(driver.StmtQueryContext).QueryContext(ctx, args)
+}
+
+// multiStatement reports whether query holds more than one statement: a ';'
+// followed by more than blanks, outside comments and quoted text. (River's
+// SQLite queries carry ';' in their comments; treating those as separators
+// kept its hottest statement, the job completion, out of the cache.)
+func multiStatement(query string) bool {
+	for i := 0; i < len(query); i++ {
+		switch c := query[i]; {
+		case c == '-' && strings.HasPrefix(query[i:], "--"):
+			j := strings.IndexByte(query[i:], '\n')
+			if j < 0 {
+				return false
+			}
+			i += j
+		case c == '/' && strings.HasPrefix(query[i:], "/*"):
+			j := strings.Index(query[i+2:], "*/")
+			if j < 0 {
+				return false
+			}
+			i += j + 3
+		case c == '\'' || c == '"' || c == '`':
+			j := strings.IndexByte(query[i+1:], c)
+			if j < 0 {
+				return false
+			}
+			i += j + 1 // a doubled quote ('') reads as two quoted strings: same effect
+		case c == ';':
+			return strings.TrimSpace(query[i+1:]) != "" && !onlyComments(query[i+1:])
+		}
+	}
+	return false
+}
+
+// onlyComments reports whether s holds nothing but blanks and comments.
+func onlyComments(s string) bool {
+	for {
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "":
+			return true
+		case strings.HasPrefix(s, "--"):
+			j := strings.IndexByte(s, '\n')
+			if j < 0 {
+				return true
+			}
+			s = s[j:]
+		case strings.HasPrefix(s, "/*"):
+			j := strings.Index(s, "*/")
+			if j < 0 {
+				return true
+			}
+			s = s[j+2:]
+		default:
+			return false
+		}
+	}
 }

@@ -176,7 +176,7 @@ func keyFromName(name string) string {
 }
 
 // applyAttributeInput validates in onto d (a new definition when d.id == 0);
-// field is the item's path, like "[2]".
+// field is the item's path, like "body[2]".
 func applyAttributeInput(f *fault.Fields, field string, d *attrDef, in AttributeInput) {
 	key := strings.TrimSpace(in.Key)
 	if key == "" {

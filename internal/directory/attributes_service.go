@@ -62,7 +62,7 @@ func (s *Service) UpsertAttributes(ctx context.Context, workspaceID int64, entit
 		written := make([]*attrDef, len(in))
 		seen := map[string]int{}
 		for i, item := range in {
-			field := fmt.Sprintf("[%d]", i)
+			field := fmt.Sprintf("body[%d]", i)
 			d := matchAttr(&f, field, item, byID, byKey)
 			if d == nil {
 				continue

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -54,15 +55,43 @@ func (s *Service) OnEvent(ctx context.Context, tx *sql.Tx, e events.Event) error
 	if len(targets) == 0 {
 		return nil
 	}
-	ids := make([]int64, 0, len(targets))
-	for _, ep := range targets {
-		id, err := s.insertDelivery(ctx, tx, ep, e.ID, e.Type, e.OccurredAt, nil)
-		if err != nil {
-			return err
+	ids, err := s.insertDeliveries(ctx, tx, targets, e.ID, e.Type, e.OccurredAt)
+	if err != nil {
+		return err
+	}
+	return s.enqueue(ctx, tx, ids...)
+}
+
+// insertDeliveries adds one pending delivery of an event per endpoint, in
+// one statement, and returns their ids (in no particular order).
+func (s *Service) insertDeliveries(ctx context.Context, tx *sql.Tx, endpoints []int64, eventID, typ string, at time.Time) ([]int64, error) {
+	now := s.timestamp().UnixMilli()
+	var q strings.Builder
+	q.WriteString(`INSERT INTO webhook_deliveries (event_id, event_type, occurred_at, state, next_attempt_at, created_at, updated_at,
+		public_id, endpoint_id) VALUES `)
+	args := []any{eventID, typ, at.UnixMilli(), StatePending, now}
+	for i, ep := range endpoints {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		args = append(args, "dlv_"+access.NewID(20), ep)
+		fmt.Fprintf(&q, "($1, $2, $3, $4, $5, $5, $5, $%d, $%d)", len(args)-1, len(args))
+	}
+	q.WriteString(" RETURNING id")
+	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("create webhook deliveries: %w", err)
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, len(endpoints))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("create webhook deliveries: %w", err)
 		}
 		ids = append(ids, id)
 	}
-	return s.enqueue(ctx, tx, ids...)
+	return ids, rows.Err()
 }
 
 // insertDelivery adds a pending delivery row.

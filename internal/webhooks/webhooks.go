@@ -113,6 +113,7 @@ type Service struct {
 	// which River calls right after Work returns. Keyed by River job id.
 	nextRetry sync.Map
 	inflight  limiter
+	writer    writer
 }
 
 // New returns a Service; SetJobs must be called before events are recorded.

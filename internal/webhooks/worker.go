@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -340,74 +341,157 @@ func (s *Service) cancel(ctx context.Context, id int64, reason string) error {
 	})
 }
 
-// record writes the attempt and its consequences in one transaction, then
-// tells River what to do with the job.
-func (s *Service) record(ctx context.Context, job *river.Job[deliverArgs], t target, o outcome) error {
-	v := o.verdict()
-	exhausted := v == retry && job.Attempt >= job.MaxAttempts
-	state := StatePending
-	var next sql.NullInt64
+// result is one attempt's outcome on its way to the database.
+type result struct {
+	t         target
+	o         outcome
+	v         verdict
+	state     string
+	next      sql.NullInt64
+	completed sql.NullInt64
+	status    sql.NullInt64
+	gaveUp    bool
+	done      chan error
+}
+
+// record writes the attempt and its consequences, then tells River what to
+// do with the job. The write joins a batch (see writer): Work returns only
+// once it is committed.
+func (s *Service) record(_ context.Context, job *river.Job[deliverArgs], t target, o outcome) error {
+	r := &result{t: t, o: o, v: o.verdict(), state: StatePending, done: make(chan error, 1)}
+	exhausted := r.v == retry && job.Attempt >= job.MaxAttempts
 	var nextAt time.Time
 	switch {
-	case v == succeeded:
-		state = StateSucceeded
-	case v == retry && !exhausted:
+	case r.v == succeeded:
+		r.state = StateSucceeded
+	case r.v == retry && !exhausted:
 		// Milliseconds, as stored: River's copy and ours agree exactly.
 		nextAt = o.at.Add(s.delay(job.Attempt, o.retryAfter)).Truncate(time.Millisecond)
-		next = sql.NullInt64{Int64: nextAt.UnixMilli(), Valid: true}
+		r.next = sql.NullInt64{Int64: nextAt.UnixMilli(), Valid: true}
 	default:
-		state = StateFailed
+		r.state, r.gaveUp = StateFailed, true
 		if exhausted {
-			o.err += fmt.Sprintf("; gave up after %d attempts", job.Attempt)
+			r.o.err += fmt.Sprintf("; gave up after %d attempts", job.Attempt)
 		}
 	}
-	at := o.at.UnixMilli()
-	var completed sql.NullInt64
-	if state != StatePending {
-		completed = sql.NullInt64{Int64: at, Valid: true}
+	if r.state != StatePending {
+		r.completed = sql.NullInt64{Int64: o.at.UnixMilli(), Valid: true}
 	}
-	var status sql.NullInt64
 	if o.status != 0 {
-		status = sql.NullInt64{Int64: int64(o.status), Valid: true}
+		r.status = sql.NullInt64{Int64: int64(o.status), Valid: true}
 	}
-	latency := o.latency.Milliseconds()
-	isTest := t.testData.Valid
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	if err := s.writer.write(s, r); err != nil {
+		return err
+	}
+	switch {
+	case r.v == succeeded:
+		return nil
+	case r.v == retry && !exhausted:
+		s.nextRetry.Store(job.ID, nextAt)
+		return errors.New(r.o.err)
+	case r.v == retry:
+		return errors.New(r.o.err) // River discards it: attempts exhausted
+	default:
+		return river.JobCancel(errors.New(r.o.err))
+	}
+}
+
+// writer commits results in batches: whatever results queue up while one
+// transaction runs go into the next. Under light load a batch is a single
+// result and nothing waits; under heavy load one commit serves many
+// deliveries, which is what lets SQLite's single writer keep up. A
+// goroutine runs only while results are queued.
+type writer struct {
+	mu      sync.Mutex
+	queue   []*result
+	running bool
+}
+
+// maxBatch bounds one transaction.
+const maxBatch = 256
+
+func (w *writer) write(s *Service, r *result) error {
+	w.mu.Lock()
+	w.queue = append(w.queue, r)
+	if !w.running {
+		w.running = true
+		go w.run(s)
+	}
+	w.mu.Unlock()
+	return <-r.done
+}
+
+func (w *writer) run(s *Service) {
+	for {
+		w.mu.Lock()
+		n := min(len(w.queue), maxBatch)
+		if n == 0 {
+			w.running = false
+			w.mu.Unlock()
+			return
+		}
+		batch := w.queue[:n:n]
+		w.queue = w.queue[n:]
+		w.mu.Unlock()
+		// Results are written whatever happens to the jobs that sent them:
+		// the requests were made.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := s.db.InTx(ctx, func(tx *sql.Tx) error { return s.writeResults(ctx, tx, batch) })
+		if err != nil && len(batch) > 1 {
+			// One bad result must not fail the others: write each alone.
+			for _, r := range batch {
+				r.done <- s.db.InTx(ctx, func(tx *sql.Tx) error { return s.writeResults(ctx, tx, []*result{r}) })
+			}
+		} else {
+			for _, r := range batch {
+				r.done <- err
+			}
+		}
+		cancel()
+	}
+}
+
+// writeResults records attempts in tx: each delivery's new state and its
+// attempt row, then the endpoints' health (once per endpoint for the
+// successes, which rarely change anything).
+func (s *Service) writeResults(ctx context.Context, tx *sql.Tx, batch []*result) error {
+	healthy := map[int64]int64{} // endpoint → time of a success
+	for _, r := range batch {
+		at := r.o.at.UnixMilli()
+		latency := r.o.latency.Milliseconds()
 		var attempt int
 		err := tx.QueryRowContext(ctx, `UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, last_status = $2,
 			last_latency_ms = $3, last_error = $4, last_response = $5, next_attempt_at = $6, updated_at = $7, completed_at = $8
 			WHERE id = $9 AND state = $10 RETURNING attempts`,
-			state, status, latency, o.err, o.excerpt, next, at, completed, t.deliveryID, StatePending).Scan(&attempt)
+			r.state, r.status, latency, r.o.err, r.o.excerpt, r.next, at, r.completed, r.t.deliveryID, StatePending).Scan(&attempt)
 		if db.IsNoRows(err) {
-			return nil // cancelled meanwhile (endpoint deleted)
+			continue // cancelled meanwhile (endpoint deleted)
 		}
 		if err != nil {
-			return fmt.Errorf("record attempt of delivery %d: %w", t.deliveryID, err)
+			return fmt.Errorf("record attempt of delivery %d: %w", r.t.deliveryID, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, latency_ms,
 			error, response_excerpt) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			t.deliveryID, attempt, at, status, latency, o.err, o.excerpt); err != nil {
-			return fmt.Errorf("record attempt of delivery %d: %w", t.deliveryID, err)
+			r.t.deliveryID, attempt, at, r.status, latency, r.o.err, r.o.excerpt); err != nil {
+			return fmt.Errorf("record attempt of delivery %d: %w", r.t.deliveryID, err)
 		}
-		if isTest {
-			return nil // a test says nothing about the endpoint's health
+		switch {
+		case r.t.testData.Valid:
+			// A test says nothing about the endpoint's health.
+		case r.v == succeeded:
+			healthy[r.t.endpointID] = max(healthy[r.t.endpointID], at)
+		default:
+			if err := s.updateHealth(ctx, tx, r.t.endpointID, r.v, r.gaveUp, at); err != nil {
+				return err
+			}
 		}
-		return s.updateHealth(ctx, tx, t.endpointID, v, state == StateFailed, at)
-	})
-	if err != nil {
-		return err
 	}
-	switch {
-	case v == succeeded:
-		return nil
-	case v == retry && !exhausted:
-		s.nextRetry.Store(job.ID, nextAt)
-		return errors.New(o.err)
-	case v == retry:
-		return errors.New(o.err) // River discards it: attempts exhausted
-	default:
-		return river.JobCancel(errors.New(o.err))
+	for id, at := range healthy {
+		if err := s.updateHealth(ctx, tx, id, succeeded, false, at); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // updateHealth keeps the endpoint's failure record and applies the
