@@ -32,6 +32,7 @@ func main() {
 	flag.IntVar(&cfg.size, "size", 0, "scenario size (group members, users to import…); 0 for its default")
 	ceiling := flag.Bool("ceiling", true, "also measure a bare Go handler on loopback for the ratio")
 	asJSON := flag.Bool("json", false, "print the report as JSON")
+	asRow := flag.String("row", "", "print the report as one Markdown table row, labelled with this engine name")
 	flag.Parse()
 
 	sc, ok := scenarios[*scenario]
@@ -67,6 +68,10 @@ func main() {
 		if c.Throughput > 0 {
 			rep.RatioToCeiling = res.Throughput / c.Throughput
 		}
+	}
+	if *asRow != "" {
+		rep.row(*asRow)
+		return
 	}
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
@@ -105,6 +110,20 @@ func (r report) print() {
 	}
 	if r.ServerRSSAfterMB > 0 {
 		fmt.Printf("server RSS: %.1f MB before, %.1f MB after\n", r.ServerRSSBeforeMB, r.ServerRSSAfterMB)
+	}
+}
+
+// row prints | scenario | engine | throughput | p50 | p99 | errors | ratio | RSS |.
+func (r report) row(engine string) {
+	ratio := ""
+	if r.Ceiling != nil {
+		ratio = fmt.Sprintf("%.3f", r.RatioToCeiling)
+	}
+	fmt.Printf("| %s | %s | %d | %.0f/s | %.1f ms | %.1f ms | %.1f ms | %d | %s | %.0f MB |\n",
+		r.Scenario, engine, r.Concurrency, r.Result.Throughput, r.Result.P50ms, r.Result.P99ms, r.Result.MaxMs,
+		r.Result.Errors, ratio, r.ServerRSSAfterMB)
+	if r.Result.Note != "" {
+		fmt.Printf("|  |  |  | %s |  |  |  |  |  |  |\n", r.Result.Note)
 	}
 }
 
