@@ -95,8 +95,13 @@ describe('Roster Zapier app', () => {
       authData,
       inputData: { courseId: String(ids.course), groups: [String(ids.group)], deadlineAt: '2030-01-31T12:00:00Z' },
     });
+    const second = out.results[1].id;
+    await appTester(App.creates.assign_course.operation.perform, {
+      authData,
+      inputData: { courseId: String(second), users: [ids.user], deadlineAt: '2030-01-31T12:00:00Z' },
+    });
     const enrolled = await appTester(App.triggers.course_assigned.operation.performList, { authData });
-    assert.ok(enrolled.length >= 1, 'an enrollment.created event for the group member');
+    assert.ok(enrolled.length >= 1, 'an enrollment.created event for the direct assignment');
   });
 
   it('delivers New User through a REST hook, and lists it for samples', async () => {
