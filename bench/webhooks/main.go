@@ -52,6 +52,8 @@ func main() {
 	drain := flag.Duration("drain", 60*time.Second, "longest wait for the backlog after the load")
 	workers := flag.Int("workers", 100, "River workers for deliveries")
 	pollOnly := flag.Bool("poll-only", false, "PostgreSQL: poll for jobs instead of LISTEN/NOTIFY")
+	fetchPoll := flag.Duration("fetch-poll", 0, "River's FetchPollInterval (0: Roster's default)")
+	source := flag.String("source", "events", "what makes the events: events (record a user.created event with a full user in its own transaction) or users (create users through the directory service)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -63,12 +65,15 @@ func main() {
 		_ = pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*dialect, *dsn, *endpoints, *rate, *writers, *dur, *warmup, *drain, *workers, *pollOnly); err != nil {
+	tuneFetchPoll = *fetchPoll
+	if err := run(*dialect, *dsn, *source, *endpoints, *rate, *writers, *dur, *warmup, *drain, *workers, *pollOnly); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "webhooks bench:", err)
 		os.Exit(1)
 	}
 }
+
+var tuneFetchPoll time.Duration
 
 // recorder collects arrivals.
 type recorder struct {
@@ -105,14 +110,19 @@ func (r *recorder) handler(endpoint int) http.HandlerFunc {
 	}
 }
 
-func run(dialect, dsn string, nEndpoints, rate, writers int, dur, warmup, drain time.Duration, workers int, pollOnly bool) error {
+func run(dialect, dsn, source string, nEndpoints, rate, writers int, dur, warmup, drain time.Duration, workers int, pollOnly bool) error {
 	ctx := context.Background()
 	cfg := app.DefaultConfig()
 	cfg.RateLimit = 0
 	cfg.AllowPrivateTargets = true
 	cfg.SecretKey = "bench-secret-key-bench-secret-key-0123"
 	cfg.WebhookWorkers = workers
-	cfg.TuneJobs = func(o *jobs.Options) { o.PollOnly = pollOnly }
+	cfg.TuneJobs = func(o *jobs.Options) {
+		o.PollOnly = pollOnly
+		if tuneFetchPoll > 0 {
+			o.FetchPollInterval = tuneFetchPoll
+		}
+	}
 	switch dialect {
 	case "sqlite":
 		dir, err := os.MkdirTemp("", "roster-bench-*")
@@ -168,14 +178,26 @@ func run(dialect, dsn string, nEndpoints, rate, writers int, dur, warmup, drain 
 	var seq, created, failed atomic.Int64
 	create := func() {
 		n := seq.Add(1)
-		u, err := a.Directory.CreateUser(ctx, ws.ID, directory.UserCreate{Name: fmt.Sprintf("Bench %d", n), Email: fmt.Sprintf("b%d@example.com", n)})
+		id := fmt.Sprintf("u%08d", n)
+		var err error
+		switch source {
+		case "users":
+			var u directory.User
+			u, err = a.Directory.CreateUser(ctx, ws.ID, directory.UserCreate{ID: id, Name: fmt.Sprintf("Bench %d", n), Email: fmt.Sprintf("b%d@example.com", n)})
+			id = u.ID
+		default:
+			err = a.DB.InTx(ctx, func(tx *sql.Tx) error {
+				_, err := a.Events.Record(ctx, tx, ws.ID, "user.created", sampleUser(id, n))
+				return err
+			})
+		}
 		if err != nil {
 			failed.Add(1)
 			return
 		}
 		now := time.Now()
 		rec.mu.Lock()
-		rec.committed[u.ID] = now
+		rec.committed[id] = now
 		rec.mu.Unlock()
 		created.Add(1)
 	}
@@ -260,7 +282,7 @@ func run(dialect, dsn string, nEndpoints, rate, writers int, dur, warmup, drain 
 		driver += map[bool]string{true: " (riverdatabasesql, polling)", false: " (riverdatabasesql + pgx LISTEN)"}[pollOnly]
 	}
 	fmt.Printf("database        %s, GOMAXPROCS %d, %d River workers, %d endpoints\n", driver, runtime.GOMAXPROCS(0), workers, nEndpoints)
-	fmt.Printf("load            %s for %s after %s warm-up\n", mode, dur, warmup)
+	fmt.Printf("load            %s for %s after %s warm-up; events from %s\n", mode, dur, warmup, source)
 	fmt.Printf("events          %d created (%.0f/s), %d failed\n", created.Load(), float64(created.Load())/loadEnd.Sub(start).Seconds(), failed.Load())
 	fmt.Printf("deliveries      %d of %d arrived, %d duplicated, backlog drained %s after the load\n",
 		rec.arrived.Load(), want, dups, drained.Round(time.Millisecond))
@@ -272,6 +294,15 @@ func run(dialect, dsn string, nEndpoints, rate, writers int, dur, warmup, drain 
 		return fmt.Errorf("%d deliveries missing after the drain", want-rec.arrived.Load())
 	}
 	return nil
+}
+
+// sampleUser is a user as user.created carries it (about 450 bytes).
+func sampleUser(id string, n int64) map[string]any {
+	return map[string]any{"id": id, "name": fmt.Sprintf("Bench %d", n), "displayName": "", "email": fmt.Sprintf("b%d@example.com", n),
+		"role": map[string]any{"alias": "learner"}, "roleAlias": "learner", "language": "en", "timezone": "UTC",
+		"occupation": "", "location": "", "status": "active", "isBanned": false, "fromApi": true, "hasPassword": false,
+		"image": nil, "customAttributes": map[string]any{"department": "R&D"}, "attributes": map[string]any{"department": "R&D"},
+		"createdAt": time.Now().Unix(), "updatedAt": time.Now().Unix()}
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }

@@ -14,6 +14,7 @@ import (
 	"github.com/rosterhq/roster/internal/idempotency"
 	"github.com/rosterhq/roster/internal/op"
 	"github.com/rosterhq/roster/internal/ratelimit"
+	"github.com/rosterhq/roster/internal/scim"
 )
 
 // Deps is what the HTTP face needs from the rest of Roster.
@@ -28,6 +29,8 @@ type Deps struct {
 	Registry         *op.Registry
 	Users            directory.UserOps
 	Version          string
+	// SCIM is the SCIM 2.0 face, mounted at scim.Prefix when set.
+	SCIM http.Handler
 }
 
 // Server is the assembled HTTP face.
@@ -64,6 +67,10 @@ func New(d Deps) (*Server, error) {
 	d.Registry.Mount(api, apiPrefix, errs.mapErr)
 	platform := platformOps(d.Users)
 	platform.Mount(api, platformPrefix, errs.mapErr)
+	if d.SCIM != nil {
+		mux.Handle(scim.Prefix, d.SCIM)
+		mux.Handle(scim.Prefix+"/", d.SCIM)
+	}
 	registerHealth(api, d.DB)
 	entries, err := registerCatalog(api, d.Registry)
 	if err != nil {
@@ -73,6 +80,7 @@ func New(d Deps) (*Server, error) {
 	h = withIdempotency(d.Idempotency, d.Logger, h)
 	h = withRateLimit(d.Limiter, d.DefaultRateLimit, d.Now, h)
 	h = withAuthentication(d.Auth, errs, h)
+	h = scim.Errors(scim.Prefix, h) // the SCIM face answers SCIM errors, also for refusals above
 	h = withCanonicalPath(h)
 	h = withRecovery(d.Logger, h)
 	h = withRequestInfo(d.Logger, h)

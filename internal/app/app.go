@@ -30,6 +30,7 @@ import (
 	"github.com/rosterhq/roster/internal/op"
 	"github.com/rosterhq/roster/internal/outbound"
 	"github.com/rosterhq/roster/internal/ratelimit"
+	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/webhooks"
 )
 
@@ -190,10 +191,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	steps.Client = a.Jobs.River
 	a.Webhooks.SetJobs(a.Jobs.River)
 
+	// SCIM calls the same user and group operations as the REST API.
+	scimFace, err := scim.New(scim.Options{DB: d, Users: users, Registry: a.Registry, Log: log, Now: a.Now})
+	if err != nil {
+		a.Jobs.Close()
+		d.Close()
+		return nil, err
+	}
 	a.Server, err = api.New(api.Deps{
 		Logger: log, Now: a.Now, DB: d, Auth: a.Access, Idempotency: a.Idempotency,
 		Limiter: ratelimit.New(a.Now), DefaultRateLimit: cfg.RateLimit,
-		Registry: a.Registry, Users: users, Version: Version,
+		Registry: a.Registry, Users: users, Version: Version, SCIM: scimFace,
 	})
 	if err != nil {
 		a.Jobs.Close()

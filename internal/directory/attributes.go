@@ -132,7 +132,13 @@ type AttributeInput struct {
 
 // AttributeSettings are a workspace's rules for one entity's attributes.
 type AttributeSettings struct {
-	AllowUnknown bool `json:"allowUnknown" doc:"customAttributes may hold keys without a definition (default true)"`
+	AllowUnknown bool `json:"allowUnknown" doc:"customAttributes may hold keys that have no definition"`
+	IsDefault    bool `json:"isDefault" doc:"allowUnknown is the default: true while no attribute is defined, false once one is"`
+}
+
+// AttributeSettingsUpdate changes the settings.
+type AttributeSettingsUpdate struct {
+	AllowUnknown *bool `json:"allowUnknown" nullable:"true" doc:"true or false; null returns to the default"`
 }
 
 type attrDef struct {
@@ -249,6 +255,7 @@ func applyAttributeInput(f *fault.Fields, field string, d *attrDef, in Attribute
 type attributeSchema struct {
 	defs         map[string]*attrDef
 	allowUnknown bool
+	settings     AttributeSettings
 }
 
 // check validates attribute values against the definitions. touched lists
@@ -260,7 +267,7 @@ func (s attributeSchema) check(f *fault.Fields, field string, attrs map[string]a
 		d, ok := s.defs[k]
 		if !ok {
 			if !s.allowUnknown {
-				f.Add(field+"."+k, "no attribute %q is defined, and this workspace refuses unknown attributes", k)
+				f.Add(field+"."+k, "no attribute %q is defined; define it, or allow unknown attributes in the workspace's settings", k)
 			}
 			continue
 		}

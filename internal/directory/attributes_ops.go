@@ -25,7 +25,7 @@ type AttributeKeyParam struct {
 
 // AttributeSettingsInput changes the settings.
 type AttributeSettingsInput struct {
-	Body AttributeSettings
+	Body AttributeSettingsUpdate
 }
 
 // AttributeSettingsOutput carries the settings.
@@ -90,8 +90,9 @@ func (s *Service) AttributeOps() AttributeOps {
 			},
 			&op.Op[AttributeSettingsInput, AttributeSettingsOutput]{
 				ID: "attributes.update_" + e.noun + "_settings", Tag: "Custom attributes", Scope: e.write, Method: http.MethodPut, Path: base + "/settings",
-				Summary:     "Change " + e.noun + " attribute settings",
-				Description: "`allowUnknown: false` refuses customAttributes keys without a definition on every later write.",
+				Summary: "Change " + e.noun + " attribute settings",
+				Description: "By default customAttributes may hold any key while no attribute is defined, and only defined keys " +
+					"once one is. `allowUnknown` true or false overrides that on every later write; null returns to the default.",
 				Run: func(ctx context.Context, p access.Principal, in *AttributeSettingsInput) (*AttributeSettingsOutput, error) {
 					st, err := s.SetAttributeSettings(ctx, p.WorkspaceID, entity, in.Body)
 					return &AttributeSettingsOutput{Body: st}, err

@@ -100,6 +100,7 @@ func (s *Service) UpsertAttributes(ctx context.Context, workspaceID int64, entit
 		_, err = s.events.Record(ctx, tx, workspaceID, EventAttributesUpdated, AttributesEvent{Entity: entity, Attributes: out})
 		return err
 	})
+	s.schemas.drop(schemaKey{workspaceID, entity})
 	if err != nil {
 		return nil, fmt.Errorf("upsert %s attributes: %w", entity, err)
 	}
@@ -153,6 +154,7 @@ func (s *Service) DeleteAttribute(ctx context.Context, workspaceID int64, entity
 			AttributesEvent{Entity: entity, Attributes: []AttributeDefinition{d.view()}})
 		return err
 	})
+	s.schemas.drop(schemaKey{workspaceID, entity})
 	if err != nil {
 		return fmt.Errorf("delete %s attribute %s: %w", entity, key, err)
 	}
@@ -161,29 +163,38 @@ func (s *Service) DeleteAttribute(ctx context.Context, workspaceID int64, entity
 
 // AttributeSettings returns the workspace's rules for entity's attributes.
 func (s *Service) AttributeSettings(ctx context.Context, workspaceID int64, entity string) (AttributeSettings, error) {
-	return getAttributeSettings(ctx, s.db.Read(), workspaceID, entity)
+	sch, err := loadAttributeSchema(ctx, s.db.Read(), workspaceID, entity)
+	if err != nil {
+		return AttributeSettings{}, err
+	}
+	return sch.settings, nil
 }
 
 // SetAttributeSettings changes the workspace's rules for entity's attributes.
 // Existing values are not re-checked; the next write of each record is.
-func (s *Service) SetAttributeSettings(ctx context.Context, workspaceID int64, entity string, in AttributeSettings) (AttributeSettings, error) {
+func (s *Service) SetAttributeSettings(ctx context.Context, workspaceID int64, entity string, in AttributeSettingsUpdate) (AttributeSettings, error) {
+	var out AttributeSettings
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := putAttributeSettings(ctx, tx, workspaceID, entity, in, s.timestamp()); err != nil {
+		if err := putAttributeSettings(ctx, tx, workspaceID, entity, in.AllowUnknown, s.timestamp()); err != nil {
 			return err
 		}
 		defs, err := loadAttributeDefs(ctx, tx, workspaceID, entity)
 		if err != nil {
 			return err
 		}
-		ev := AttributesEvent{Entity: entity, Attributes: make([]AttributeDefinition, len(defs)), Settings: &in}
+		if out, err = getAttributeSettings(ctx, tx, workspaceID, entity, len(defs)); err != nil {
+			return err
+		}
+		ev := AttributesEvent{Entity: entity, Attributes: make([]AttributeDefinition, len(defs)), Settings: &out}
 		for i, d := range defs {
 			ev.Attributes[i] = d.view()
 		}
 		_, err = s.events.Record(ctx, tx, workspaceID, EventAttributesUpdated, ev)
 		return err
 	})
+	s.schemas.drop(schemaKey{workspaceID, entity})
 	if err != nil {
 		return AttributeSettings{}, fmt.Errorf("set %s attribute settings: %w", entity, err)
 	}
-	return in, nil
+	return out, nil
 }

@@ -56,43 +56,42 @@ func loadAttributeSchema(ctx context.Context, q db.Querier, workspaceID int64, e
 	if err != nil {
 		return attributeSchema{}, err
 	}
-	settings, err := getAttributeSettings(ctx, q, workspaceID, entity)
+	settings, err := getAttributeSettings(ctx, q, workspaceID, entity, len(defs))
 	if err != nil {
 		return attributeSchema{}, err
 	}
-	s := attributeSchema{defs: make(map[string]*attrDef, len(defs)), allowUnknown: settings.AllowUnknown}
+	s := attributeSchema{defs: make(map[string]*attrDef, len(defs)), allowUnknown: settings.AllowUnknown, settings: settings}
 	for _, d := range defs {
 		s.defs[d.key] = d
 	}
 	return s, nil
 }
 
-// checkAttributeValues validates attrs against the workspace's definitions
-// inside the writing transaction; see attributeSchema.check for touched.
-func checkAttributeValues(ctx context.Context, q db.Querier, workspaceID int64, entity string, attrs map[string]any, touched map[string]bool) error {
-	s, err := loadAttributeSchema(ctx, q, workspaceID, entity)
-	if err != nil {
-		return err
-	}
-	var f fault.Fields
-	s.check(&f, "customAttributes", attrs, touched)
-	return f.Err()
-}
-
-func getAttributeSettings(ctx context.Context, q db.Querier, workspaceID int64, entity string) (AttributeSettings, error) {
-	s := AttributeSettings{AllowUnknown: true}
+// getAttributeSettings reads the settings; without a stored choice, unknown
+// keys are allowed while the entity has no definitions (defined counts them).
+func getAttributeSettings(ctx context.Context, q db.Querier, workspaceID int64, entity string, defined int) (AttributeSettings, error) {
+	s := AttributeSettings{}
 	err := q.QueryRowContext(ctx, `SELECT allow_unknown FROM attribute_settings WHERE workspace_id = $1 AND entity = $2`,
 		workspaceID, entity).Scan(&s.AllowUnknown)
-	if err != nil && !db.IsNoRows(err) {
+	if db.IsNoRows(err) {
+		return AttributeSettings{AllowUnknown: defined == 0, IsDefault: true}, nil
+	}
+	if err != nil {
 		return s, fmt.Errorf("read %s attribute settings: %w", entity, err)
 	}
 	return s, nil
 }
 
-func putAttributeSettings(ctx context.Context, q db.Querier, workspaceID int64, entity string, s AttributeSettings, now time.Time) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO attribute_settings (workspace_id, entity, allow_unknown, updated_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (workspace_id, entity) DO UPDATE SET allow_unknown = excluded.allow_unknown, updated_at = excluded.updated_at`,
-		workspaceID, entity, s.AllowUnknown, now.UnixMilli())
+// putAttributeSettings stores the choice, or forgets it for nil.
+func putAttributeSettings(ctx context.Context, q db.Querier, workspaceID int64, entity string, allowUnknown *bool, now time.Time) error {
+	var err error
+	if allowUnknown == nil {
+		_, err = q.ExecContext(ctx, `DELETE FROM attribute_settings WHERE workspace_id = $1 AND entity = $2`, workspaceID, entity)
+	} else {
+		_, err = q.ExecContext(ctx, `INSERT INTO attribute_settings (workspace_id, entity, allow_unknown, updated_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (workspace_id, entity) DO UPDATE SET allow_unknown = excluded.allow_unknown, updated_at = excluded.updated_at`,
+			workspaceID, entity, *allowUnknown, now.UnixMilli())
+	}
 	if err != nil {
 		return fmt.Errorf("write %s attribute settings: %w", entity, err)
 	}

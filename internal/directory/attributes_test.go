@@ -9,14 +9,14 @@ import (
 )
 
 type attribute struct {
-	ID         int64    `json:"id"`
-	Key        string   `json:"key"`
-	APIID      string   `json:"apiId"`
-	Name       string   `json:"name"`
-	Type       string   `json:"type"`
-	TypeCode   int      `json:"typeCode"`
-	Options    []string `json:"options"`
-	ExtraData  []struct {
+	ID        int64    `json:"id"`
+	Key       string   `json:"key"`
+	APIID     string   `json:"apiId"`
+	Name      string   `json:"name"`
+	Type      string   `json:"type"`
+	TypeCode  int      `json:"typeCode"`
+	Options   []string `json:"options"`
+	ExtraData []struct {
 		ID    int    `json:"id"`
 		Value string `json:"value"`
 	} `json:"extraData"`
@@ -76,7 +76,24 @@ func TestAttributeDefinitions(t *testing.T) {
 			t.Fatal("an invalid user was written")
 		}
 		good := map[string]any{"department": "Sales", "skills": []any{"Go"}, "startDate": "2024-05-31", "remote": true,
-			"level": 3, "profile": "https://example.com/ann", "employee_id": "E-1", "unknownKey": "allowed by default"}
+			"level": 3, "profile": "https://example.com/ann", "employee_id": "E-1", "unknownKey": "x"}
+		// Once attributes are defined, unknown keys need the workspace's consent.
+		p := call(t, tenant, http.MethodPost, "/users", with(good)).Problem(t, http.StatusUnprocessableEntity)
+		if len(p.Errors["customAttributes.unknownKey"]) == 0 {
+			t.Fatalf("unknown key with definitions: %+v", p)
+		}
+		var st struct {
+			AllowUnknown bool `json:"allowUnknown"`
+			IsDefault    bool `json:"isDefault"`
+		}
+		call(t, tenant, http.MethodGet, "/custom/attributes/users/settings", nil).Expect(t, http.StatusOK).JSON(t, &st)
+		if st.AllowUnknown || !st.IsDefault {
+			t.Fatalf("default settings with definitions: %+v", st)
+		}
+		call(t, tenant, http.MethodPut, "/custom/attributes/users/settings", map[string]any{"allowUnknown": true}).Expect(t, http.StatusOK).JSON(t, &st)
+		if !st.AllowUnknown || st.IsDefault {
+			t.Fatalf("allowed: %+v", st)
+		}
 		call(t, tenant, http.MethodPost, "/users", with(good)).Expect(t, http.StatusCreated)
 
 		// Bulk creation checks each item.
@@ -102,21 +119,17 @@ func TestAttributeDefinitions(t *testing.T) {
 		}
 		call(t, tenant, http.MethodGet, "/users?email=ann@example.com", nil).Expect(t, http.StatusOK).JSON(t, &users)
 		ann := users.Users[0].ID
-		p := call(t, tenant, http.MethodPut, "/users/"+ann, map[string]any{"customAttributes": map[string]any{"department": nil}}).Problem(t, http.StatusUnprocessableEntity)
+		p = call(t, tenant, http.MethodPut, "/users/"+ann, map[string]any{"customAttributes": map[string]any{"department": nil}}).Problem(t, http.StatusUnprocessableEntity)
 		if len(p.Errors["customAttributes.department"]) == 0 {
 			t.Fatalf("removing a required attribute: %+v", p)
 		}
 		call(t, tenant, http.MethodPut, "/users/"+ann, map[string]any{"occupation": "Seller"}).Expect(t, http.StatusOK)
 
-		// Strict workspaces refuse unknown keys.
-		var st struct {
-			AllowUnknown bool `json:"allowUnknown"`
+		// Back to the default: unknown keys refused again.
+		call(t, tenant, http.MethodPut, "/custom/attributes/users/settings", map[string]any{"allowUnknown": nil}).Expect(t, http.StatusOK).JSON(t, &st)
+		if st.AllowUnknown || !st.IsDefault {
+			t.Fatalf("default again: %+v", st)
 		}
-		call(t, tenant, http.MethodGet, "/custom/attributes/users/settings", nil).Expect(t, http.StatusOK).JSON(t, &st)
-		if !st.AllowUnknown {
-			t.Fatal("unknown keys refused by default")
-		}
-		call(t, tenant, http.MethodPut, "/custom/attributes/users/settings", map[string]any{"allowUnknown": false}).Expect(t, http.StatusOK)
 		p = call(t, tenant, http.MethodPut, "/users/"+ann, map[string]any{"customAttributes": map[string]any{"shoe": 44}}).Problem(t, http.StatusUnprocessableEntity)
 		if len(p.Errors["customAttributes.shoe"]) == 0 {
 			t.Fatalf("strict: %+v", p)
@@ -186,7 +199,6 @@ func TestGroupAttributes(t *testing.T) {
 			t.Fatalf("typed group attribute: %+v", p)
 		}
 		g := createGroup(t, tenant, map[string]any{"name": "Sales", "attributes": map[string]any{"costCenter": 42}})
-		call(t, tenant, http.MethodPut, "/custom/attributes/groups/settings", map[string]any{"allowUnknown": false}).Expect(t, http.StatusOK)
 		p = call(t, tenant, http.MethodPatch, fmt.Sprintf("/groups/%d", g.ID), map[string]any{"attributes": map[string]any{"color": "red"}}).
 			Problem(t, http.StatusUnprocessableEntity)
 		if len(p.Errors["customAttributes.color"]) == 0 {

@@ -38,7 +38,7 @@ func (s *Service) insertNewGroup(ctx context.Context, tx *sql.Tx, r *groupRow) e
 			return err
 		}
 	}
-	if err := checkAttributeValues(ctx, tx, r.workspaceID, EntityGroup, r.attributes, nil); err != nil {
+	if err := s.checkAttributeValues(ctx, tx, r.workspaceID, EntityGroup, r.attributes, nil); err != nil {
 		return err
 	}
 	return insertGroup(ctx, tx, r)
@@ -140,7 +140,7 @@ func (s *Service) UpdateGroup(ctx context.Context, workspaceID, id int64, in Gro
 		}
 		if in.Attributes != nil || in.CustomAttributes != nil {
 			touched := touchedKeys(in.Attributes, in.CustomAttributes)
-			if err := checkAttributeValues(ctx, tx, workspaceID, EntityGroup, r.attributes, touched); err != nil {
+			if err := s.checkAttributeValues(ctx, tx, workspaceID, EntityGroup, r.attributes, touched); err != nil {
 				return err
 			}
 		}

@@ -67,20 +67,25 @@ func ResolveUsers(ctx context.Context, q db.Querier, workspaceID int64, field st
 		return nil, err
 	}
 	found := make(map[string]UserRef, len(first))
-	if len(args) > 1 {
-		rows, err := q.QueryContext(ctx, `SELECT `+shortUserColumns+` FROM users WHERE workspace_id = $1 AND public_id IN (`+
-			Placeholders(2, len(args)-1)+`)`, args...)
+	pending := args[1:]
+	for _, n := range Chunks(len(pending), 1, ParamBudget) {
+		chunk := pending[:n]
+		pending = pending[n:]
+		rows, err := q.QueryContext(ctx, `WITH v(pid) AS (VALUES `+ValuesList(2, n)+`)
+			SELECT u.id, u.public_id, u.name, u.email, u.role FROM v JOIN users u ON u.workspace_id = $1 AND u.public_id = v.pid`,
+			append([]any{workspaceID}, chunk...)...)
 		if err != nil {
 			return nil, fmt.Errorf("find users: %w", err)
 		}
-		defer rows.Close()
 		for rows.Next() {
 			u, err := scanUserRef(rows)
 			if err != nil {
+				rows.Close()
 				return nil, fmt.Errorf("find users: %w", err)
 			}
 			found[u.ID] = u
 		}
+		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("find users: %w", err)
 		}
@@ -103,8 +108,10 @@ func ResolveUsers(ctx context.Context, q db.Querier, workspaceID int64, field st
 // UsersByPK returns the short forms of users by integer key.
 func UsersByPK(ctx context.Context, q db.Querier, pks []int64) (map[int64]UserRef, error) {
 	out := make(map[int64]UserRef, len(pks))
-	for start := 0; start < len(pks); start += 500 {
-		chunk := pks[start:min(start+500, len(pks))]
+	start := 0
+	for _, n := range Chunks(len(pks), 1, ParamBudget) {
+		chunk := pks[start : start+n]
+		start += n
 		rows, err := q.QueryContext(ctx, `SELECT `+shortUserColumns+` FROM users WHERE id IN (`+Placeholders(1, len(chunk))+`)`, anySlice(chunk)...)
 		if err != nil {
 			return nil, fmt.Errorf("read users: %w", err)
@@ -123,6 +130,58 @@ func UsersByPK(ctx context.Context, q db.Querier, pks []int64) (map[int64]UserRe
 		}
 	}
 	return out, nil
+}
+
+// ParamBudget is how many parameters a list query sends at once. SQLite
+// resolves $N parameters by name with a linear scan, so a statement's cost
+// grows with the square of its parameters; PostgreSQL does fine with more
+// (see ParamBudgetFor).
+const ParamBudget = 256
+
+// ParamBudgetFor is the parameter budget of bulk writes on an engine.
+func ParamBudgetFor(d db.Dialect) int {
+	if d == db.Postgres {
+		return 4096
+	}
+	return ParamBudget
+}
+
+// Chunks splits n items of perItem parameters each into statement sizes: as
+// many full chunks as fit the budget, then the rest in powers of two. Every
+// size is a power of two, so a query comes in a handful of texts rather than
+// one per list length: SQLite's per-connection statement cache keeps only 256
+// texts and would otherwise fill up with them.
+func Chunks(n, perItem, budget int) []int {
+	size := 1
+	for size*2*perItem <= budget {
+		size *= 2
+	}
+	var out []int
+	for ; n >= size; n -= size {
+		out = append(out, size)
+	}
+	for p := size / 2; p >= 1; p /= 2 {
+		if n >= p {
+			out = append(out, p)
+			n -= p
+		}
+	}
+	return out
+}
+
+// ValuesList returns "($start), ($start+1), …" for n parameters: a VALUES
+// list to join on, as a CTE (SQLite names no columns of a VALUES subquery). Joining a list makes a unique-index lookup per item the
+// plain plan on both engines, where "col IN (…)" can make PostgreSQL scan a
+// whole workspace while its statistics lag behind a bulk insert.
+func ValuesList(start, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "($%d)", start+i)
+	}
+	return b.String()
 }
 
 // Placeholders returns "$start, $start+1, …" for n parameters.
@@ -197,8 +256,10 @@ func FindGroup(ctx context.Context, q db.Querier, workspaceID, id int64) (Group,
 // users that were not members before.
 func insertMembers(ctx context.Context, q db.Querier, groupID int64, users []int64, now time.Time) ([]int64, error) {
 	var joined []int64
-	for start := 0; start < len(users); start += 500 {
-		chunk := users[start:min(start+500, len(users))]
+	start := 0
+	for _, n := range Chunks(len(users), 1, ParamBudget-2) {
+		chunk := users[start : start+n]
+		start += n
 		args := []any{groupID, now.UnixMilli()}
 		values := make([]string, len(chunk))
 		for i, u := range chunk {

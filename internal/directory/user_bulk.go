@@ -100,7 +100,7 @@ func (s *Service) BulkCreateUsers(ctx context.Context, workspaceID int64, in Bul
 		if err != nil {
 			return err
 		}
-		schema, err := loadAttributeSchema(ctx, tx, workspaceID, EntityUser)
+		schema, err := s.attributeSchema(ctx, tx, workspaceID, EntityUser)
 		if err != nil {
 			return err
 		}

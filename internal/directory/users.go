@@ -21,6 +21,8 @@ type Service struct {
 	events *events.Log
 	now    func() time.Time
 	enroll Enrollments // course rules for group members; nil until SetEnrollments
+	// schemas caches custom attribute definitions for user and group writes.
+	schemas schemaCache
 }
 
 // NewService returns a Service over d that records its changes in log; now is
@@ -93,7 +95,7 @@ func (s *Service) CreateUser(ctx context.Context, workspaceID int64, in UserCrea
 		r.passwordHash = &h
 	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := checkAttributeValues(ctx, tx, workspaceID, EntityUser, r.attributes, nil); err != nil {
+		if err := s.checkAttributeValues(ctx, tx, workspaceID, EntityUser, r.attributes, nil); err != nil {
 			return err
 		}
 		if err := insertUser(ctx, tx, &r); err != nil {
@@ -186,7 +188,7 @@ func (s *Service) UpdateUser(ctx context.Context, workspaceID int64, id string, 
 		}
 		if in.Attributes != nil || in.CustomAttributes != nil {
 			touched := touchedKeys(in.Attributes, in.CustomAttributes)
-			if err := checkAttributeValues(ctx, tx, workspaceID, EntityUser, r.attributes, touched); err != nil {
+			if err := s.checkAttributeValues(ctx, tx, workspaceID, EntityUser, r.attributes, touched); err != nil {
 				return err
 			}
 		}

@@ -82,16 +82,30 @@ type KonstantlyEvent struct {
 // LastOutput carries it.
 type LastOutput struct{ Body KonstantlyEvent }
 
+// TypeInfo describes one event type.
+type TypeInfo struct {
+	Type  string `json:"type" example:"user.created"`
+	Scope string `json:"scope" doc:"Read scope a key needs to see, subscribe to or poll these events" example:"users.readonly"`
+}
+
+// TypesOutput lists event types.
+type TypesOutput struct {
+	Body struct {
+		Types []TypeInfo `json:"types"`
+	}
+}
+
 // Ops are the event log's operations.
 type Ops struct {
 	List    *op.Op[ListInput, PageOutput]
 	Get     *op.Op[IDInput, ViewOutput]
+	Types   *op.Op[struct{}, TypesOutput]
 	Trigger *op.Op[TriggerInput, TriggerOutput]
 	Last    *op.Op[LastInput, LastOutput]
 }
 
 // All lists them for the registry.
-func (o Ops) All() []op.Any { return []op.Any{o.List, o.Get, o.Trigger, o.Last} }
+func (o Ops) All() []op.Any { return []op.Any{o.List, o.Get, o.Types, o.Trigger, o.Last} }
 
 // konstantlyWindow is how far back GET /webhook/{event}/last looks.
 const konstantlyWindow = 30 * 24 * time.Hour
@@ -148,6 +162,21 @@ func (l *Log) Ops() Ops {
 					return nil, fault.NotFound("event")
 				}
 				return &ViewOutput{Body: ViewOf(e)}, nil
+			},
+		},
+		Types: &op.Op[struct{}, TypesOutput]{
+			ID: "events.types", Tag: tag, Scope: access.EventsRead, Method: http.MethodGet, Path: "/event-types",
+			Summary: "List event types",
+			Description: "The event types Roster records, with the scope each needs: choices for a subscription or " +
+				"trigger (a Zapier or n8n dropdown). Subscriptions also accept resource.* and *.",
+			Run: func(ctx context.Context, p access.Principal, _ *struct{}) (*TypesOutput, error) {
+				out := &TypesOutput{}
+				out.Body.Types = make([]TypeInfo, 0, len(KnownTypes))
+				for _, t := range KnownTypes {
+					sc, _ := ScopeOf(t)
+					out.Body.Types = append(out.Body.Types, TypeInfo{Type: t, Scope: string(sc)})
+				}
+				return out, nil
 			},
 		},
 		Trigger: &op.Op[TriggerInput, TriggerOutput]{

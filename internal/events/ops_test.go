@@ -218,3 +218,26 @@ func TestPollingTriggers(t *testing.T) {
 		tenant.Call(t, http.MethodGet, "/api/v1/webhook/user.created/last", nil).Problem(t, http.StatusNotFound)
 	}, func(c *app.Config) { c.Clock = clock })
 }
+
+func TestEventTypes(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		var out struct {
+			Types []struct {
+				Type  string `json:"type"`
+				Scope string `json:"scope"`
+			} `json:"types"`
+		}
+		tenant.Call(t, http.MethodGet, "/api/v1/event-types", nil).Expect(t, http.StatusOK).JSON(t, &out)
+		scopes := map[string]string{}
+		for _, ty := range out.Types {
+			scopes[ty.Type] = ty.Scope
+		}
+		for typ, want := range map[string]string{"user.created": "users.readonly", "group.member_added": "groups.readonly",
+			"enrollment.completed": "courses.readonly", "webhook_endpoint.disabled": "webhooks.readonly"} {
+			if scopes[typ] != want {
+				t.Errorf("%s: scope %q, want %q", typ, scopes[typ], want)
+			}
+		}
+	})
+}

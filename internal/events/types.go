@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/fault"
 )
 
 // resourceScopes maps an event type's first segment (the resource) to the
@@ -82,24 +83,25 @@ func Matches(pattern, typ string) bool {
 
 // CheckPattern validates one subscription pattern for principal p: a
 // well-formed type of a known resource, "resource.*", or "*" (which needs
-// every resource scope). It returns a message for a field error, or "".
-func CheckPattern(p access.Principal, pattern string) string {
+// every resource scope). A malformed or unknown pattern is an invalid-field
+// message; a pattern p may not read is a forbidden error.
+func CheckPattern(p access.Principal, pattern string) (invalid string, err error) {
 	if pattern == "*" {
 		for _, sc := range ReadScopes() {
-			if !p.Allows(sc) {
-				return "\"*\" subscribes to every event and needs every read scope; this API key lacks " + string(sc)
+			if err := p.Require(sc); err != nil {
+				return "", fault.Forbidden("\"*\" subscribes to every event and needs every read scope; this API key lacks %q", sc)
 			}
 		}
-		return ""
+		return "", nil
 	}
 	sc, ok := ScopeOf(pattern)
 	if !ok {
-		return "unknown event type " + quote(pattern) + "; use resource.action (e.g. user.created), resource.* or *"
+		return "unknown event type " + quote(pattern) + "; use resource.action (e.g. user.created), resource.* or *", nil
 	}
 	if !p.Allows(sc) {
-		return "this API key lacks the " + quote(string(sc)) + " scope that " + pattern + " events need"
+		return "", fault.Forbidden("this API key lacks the %q scope that %s events need", sc, pattern)
 	}
-	return ""
+	return "", nil
 }
 
 func quote(s string) string { return "\"" + s + "\"" }

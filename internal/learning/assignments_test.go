@@ -65,6 +65,31 @@ func TestGroupAssignmentIsARule(t *testing.T) {
 			t.Fatalf("eve reached through the subgroup: %+v", a.Source)
 		}
 
+		var rules struct {
+			Assignments []struct {
+				IncludeSubgroups bool `json:"includeSubgroups"`
+				Group            struct {
+					ID           int64 `json:"id"`
+					CoursesCount int   `json:"coursesCount"`
+				} `json:"group"`
+			} `json:"assignments"`
+			TotalCount int `json:"totalCount"`
+		}
+		e.call(t, http.MethodGet, fmt.Sprintf("/courses/%d/assignments/groups", course), nil).Expect(t, http.StatusOK).JSON(t, &rules)
+		if rules.TotalCount != 1 || rules.Assignments[0].Group.ID != sales || !rules.Assignments[0].IncludeSubgroups ||
+			rules.Assignments[0].Group.CoursesCount != 1 {
+			t.Fatalf("assigned groups: %+v", rules)
+		}
+		var mine assignmentPage
+		e.call(t, http.MethodGet, "/users/cat/courses?status=assigned", nil).Expect(t, http.StatusOK).JSON(t, &mine)
+		if mine.TotalCount != 1 || mine.Assignments[0].Course.ID != course {
+			t.Fatalf("cat's courses: %+v", mine)
+		}
+		e.call(t, http.MethodGet, "/users/cat/courses?status=completed", nil).Expect(t, http.StatusOK).JSON(t, &mine)
+		if mine.TotalCount != 0 {
+			t.Fatalf("cat's completed courses: %+v", mine)
+		}
+
 		// Narrowing the rule back drops subgroup members.
 		e.assign(t, course, map[string]any{"groups": []int64{sales}})
 		expectIDs(t, "narrowed", e.enrolled(t, course), "ann", "bob")

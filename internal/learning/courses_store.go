@@ -138,25 +138,12 @@ func escapeLike(s string) string {
 // coursesByID reads courses by id.
 func coursesByID(ctx context.Context, q db.Querier, ids []int64) (map[int64]courseRow, error) {
 	out := make(map[int64]courseRow, len(ids))
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
-		rows, err := q.QueryContext(ctx, `SELECT `+courseColumns+` FROM courses WHERE id IN (`+
-			directory.Placeholders(1, len(chunk))+`)`, anySlice(chunk)...)
-		if err != nil {
-			return nil, fmt.Errorf("read courses: %w", err)
-		}
-		for rows.Next() {
-			r, err := scanCourse(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("read courses: %w", err)
-			}
-			out[r.pk] = r
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("read courses: %w", err)
-		}
+	err := inChunks(ids, 1, directory.ParamBudget, func(chunk []int64) error {
+		return scanCoursesInto(ctx, q, `SELECT `+courseColumns+` FROM courses WHERE id IN (`+
+			directory.Placeholders(1, len(chunk))+`)`, anySlice(chunk), func(r courseRow) { out[r.pk] = r })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read courses: %w", err)
 	}
 	return out, nil
 }
@@ -172,72 +159,77 @@ func anySlice[T any](xs []T) []any {
 // coursesByExternalID reads the workspace's courses with these external ids.
 func coursesByExternalID(ctx context.Context, q db.Querier, workspaceID int64, ids []string) (map[string]courseRow, error) {
 	out := make(map[string]courseRow, len(ids))
-	for start := 0; start < len(ids); start += 1000 {
-		chunk := ids[start:min(start+1000, len(ids))]
-		args := append([]any{workspaceID}, anySlice(chunk)...)
-		rows, err := q.QueryContext(ctx, `SELECT `+courseColumns+` FROM courses WHERE workspace_id = $1 AND external_id IN (`+
-			directory.Placeholders(2, len(chunk))+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("find imported courses: %w", err)
-		}
-		for rows.Next() {
-			r, err := scanCourse(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("find imported courses: %w", err)
-			}
-			out[*r.externalID] = r
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("find imported courses: %w", err)
-		}
+	err := inChunks(ids, 1, directory.ParamBudget-1, func(chunk []string) error {
+		return scanCoursesInto(ctx, q, `WITH v(ext) AS (VALUES `+directory.ValuesList(2, len(chunk))+`)
+			SELECT `+courseColumns+` FROM courses WHERE id IN (SELECT c.id FROM v JOIN courses c ON c.workspace_id = $1 AND c.external_id = v.ext)`,
+			append([]any{workspaceID}, anySlice(chunk)...),
+			func(r courseRow) { out[*r.externalID] = r })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find imported courses: %w", err)
 	}
 	return out, nil
+}
+
+func scanCoursesInto(ctx context.Context, q db.Querier, query string, args []any, keep func(courseRow)) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanCourse(rows)
+		if err != nil {
+			return err
+		}
+		keep(r)
+	}
+	return rows.Err()
 }
 
 // upsertCourses writes rows in multi-row INSERT … ON CONFLICT statements
 // keyed on (workspace_id, external_id) and sets each row's id. Rows must have
 // distinct external ids.
-func upsertCourses(ctx context.Context, q db.Querier, rows []*courseRow) error {
-	const perStatement = 500
-	for start := 0; start < len(rows); start += perStatement {
-		chunk := rows[start:min(start+perStatement, len(rows))]
-		args := make([]any, 0, len(chunk)*14)
-		values := make([]string, len(chunk))
-		byExternal := make(map[string]*courseRow, len(chunk))
-		for i, r := range chunk {
-			n := len(args)
-			args = append(args, r.workspaceID, r.externalID, r.name, r.annotation, r.description, r.category, r.language, r.url,
-				r.durationMinutes, r.isDraft, r.status, r.publishedAt, r.createdAt.UnixMilli(), r.updatedAt.UnixMilli())
-			values[i] = "(" + directory.Placeholders(n+1, 14) + ")"
-			byExternal[*r.externalID] = r
-		}
-		res, err := q.QueryContext(ctx, `INSERT INTO courses (workspace_id, external_id, name, annotation, description, category,
-			language, url, duration_minutes, is_draft, status, published_at, created_at, updated_at) VALUES `+strings.Join(values, ", ")+`
-			ON CONFLICT (workspace_id, external_id) DO UPDATE SET name = excluded.name, annotation = excluded.annotation,
-			description = excluded.description, category = excluded.category, language = excluded.language, url = excluded.url,
-			duration_minutes = excluded.duration_minutes, is_draft = excluded.is_draft,
-			published_at = coalesce(courses.published_at, excluded.published_at), updated_at = excluded.updated_at
-			RETURNING id, external_id`, args...)
-		if err != nil {
+func upsertCourses(ctx context.Context, d db.Dialect, q db.Querier, rows []*courseRow) error {
+	return inChunks(rows, 14, directory.ParamBudgetFor(d), func(chunk []*courseRow) error {
+		return upsertChunk(ctx, q, chunk)
+	})
+}
+
+func upsertChunk(ctx context.Context, q db.Querier, chunk []*courseRow) error {
+	args := make([]any, 0, len(chunk)*14)
+	values := make([]string, len(chunk))
+	byExternal := make(map[string]*courseRow, len(chunk))
+	for i, r := range chunk {
+		n := len(args)
+		args = append(args, r.workspaceID, r.externalID, r.name, r.annotation, r.description, r.category, r.language, r.url,
+			r.durationMinutes, r.isDraft, r.status, r.publishedAt, r.createdAt.UnixMilli(), r.updatedAt.UnixMilli())
+		values[i] = "(" + directory.Placeholders(n+1, 14) + ")"
+		byExternal[*r.externalID] = r
+	}
+	rows, err := q.QueryContext(ctx, `INSERT INTO courses (workspace_id, external_id, name, annotation, description, category,
+		language, url, duration_minutes, is_draft, status, published_at, created_at, updated_at) VALUES `+strings.Join(values, ", ")+`
+		ON CONFLICT (workspace_id, external_id) DO UPDATE SET name = excluded.name, annotation = excluded.annotation,
+		description = excluded.description, category = excluded.category, language = excluded.language, url = excluded.url,
+		duration_minutes = excluded.duration_minutes, is_draft = excluded.is_draft,
+		published_at = coalesce(courses.published_at, excluded.published_at), updated_at = excluded.updated_at
+		RETURNING id, external_id`, args...)
+	if err != nil {
+		return fmt.Errorf("upsert courses: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var ext string
+		if err := rows.Scan(&id, &ext); err != nil {
 			return fmt.Errorf("upsert courses: %w", err)
 		}
-		for res.Next() {
-			var id int64
-			var ext string
-			if err := res.Scan(&id, &ext); err != nil {
-				res.Close()
-				return fmt.Errorf("upsert courses: %w", err)
-			}
-			if r := byExternal[ext]; r != nil {
-				r.pk = id
-			}
+		if r := byExternal[ext]; r != nil {
+			r.pk = id
 		}
-		res.Close()
-		if err := res.Err(); err != nil {
-			return fmt.Errorf("upsert courses: %w", err)
-		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("upsert courses: %w", err)
 	}
 	return nil
 }

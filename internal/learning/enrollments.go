@@ -96,8 +96,7 @@ func queryEnrollments(ctx context.Context, q db.Querier, query string, args ...a
 // loadAssignments reads enrollments by key and shows them, in key order.
 func (s *Service) loadAssignments(ctx context.Context, q db.Querier, keys []enrollmentKey, withUser, withCourse bool) ([]Assignment, error) {
 	var rows []enrollmentRow
-	for start := 0; start < len(keys); start += 400 {
-		chunk := keys[start:min(start+400, len(keys))]
+	err := inChunks(keys, 2, directory.ParamBudget, func(chunk []enrollmentKey) error {
 		conds := make([]string, len(chunk))
 		args := make([]any, 0, 2*len(chunk))
 		for i, k := range chunk {
@@ -105,10 +104,11 @@ func (s *Service) loadAssignments(ctx context.Context, q db.Querier, keys []enro
 			conds[i] = fmt.Sprintf("(course_id = $%d AND user_id = $%d)", len(args)-1, len(args))
 		}
 		part, err := queryEnrollments(ctx, q, `SELECT `+enrollmentColumns+` FROM enrollments WHERE `+strings.Join(conds, " OR "), args...)
-		if err != nil {
-			return nil, err
-		}
 		rows = append(rows, part...)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	byKey := make(map[enrollmentKey]enrollmentRow, len(rows))
 	for _, e := range rows {
@@ -175,34 +175,42 @@ func (s *Service) show(ctx context.Context, q db.Querier, rows []enrollmentRow, 
 // each user in each course.
 func groupSources(ctx context.Context, q db.Querier, users, courses []int64) (map[enrollmentKey][]int64, error) {
 	out := map[enrollmentKey][]int64{}
-	for start := 0; start < len(users); start += 400 {
-		chunk := users[start:min(start+400, len(users))]
+	// A short course list narrows the query; padded to a power of two (by
+	// repeating its last id) it comes in few texts.
+	var courseArgs []any
+	if len(courses) <= 64 {
+		courseArgs = anySlice(courses)
+		for len(courseArgs)&(len(courseArgs)-1) != 0 {
+			courseArgs = append(courseArgs, courses[len(courses)-1])
+		}
+	}
+	err := inChunks(users, 1, directory.ParamBudget-len(courseArgs), func(chunk []int64) error {
 		ids := directory.Placeholders(1, len(chunk))
 		args := anySlice(chunk)
 		courseCond := ""
-		if len(courses) <= 400 {
-			courseCond = ` AND r.course_id IN (` + directory.Placeholders(len(args)+1, len(courses)) + `)`
-			args = append(args, anySlice(courses)...)
+		if courseArgs != nil {
+			courseCond = ` AND r.course_id IN (` + directory.Placeholders(len(args)+1, len(courseArgs)) + `)`
+			args = append(args, courseArgs...)
 		}
 		rows, err := q.QueryContext(ctx, `WITH RECURSIVE `+userGroupsCTE(ids)+`
 			SELECT DISTINCT ug.user_id, r.course_id, r.group_id FROM course_group_assignments r JOIN ug ON `+coveredBy+`
 			WHERE 1 = 1`+courseCond+` ORDER BY r.group_id`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("read enrollment sources: %w", err)
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var u, c, g int64
 			if err := rows.Scan(&u, &c, &g); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("read enrollment sources: %w", err)
+				return err
 			}
 			k := enrollmentKey{course: c, user: u}
 			out[k] = append(out[k], g)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("read enrollment sources: %w", err)
-		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read enrollment sources: %w", err)
 	}
 	return out, nil
 }

@@ -70,6 +70,16 @@ func (s *Service) Joined(ctx context.Context, tx *sql.Tx, workspaceID, groupID i
 		return out, nil
 	}
 	now := s.timestamp().UnixMilli()
+	err := inChunks(users, 1, directory.ParamBudget-3, func(chunk []int64) error {
+		return s.joinedChunk(ctx, tx, workspaceID, groupID, chunk, now, out)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("enroll new members of group %d: %w", groupID, err)
+	}
+	return out, nil
+}
+
+func (s *Service) joinedChunk(ctx context.Context, tx *sql.Tx, workspaceID, groupID int64, users []int64, now int64, out map[int64][]int64) error {
 	args := append([]any{groupID, workspaceID, now}, anySlice(users)...)
 	rows, err := tx.QueryContext(ctx, `WITH RECURSIVE `+ancestorsCTE+`,
 		rules(course_id, deadline_at) AS (
@@ -85,9 +95,10 @@ func (s *Service) Joined(ctx context.Context, tx *sql.Tx, workspaceID, groupID i
 		ON CONFLICT (course_id, user_id) DO NOTHING
 		RETURNING course_id, user_id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("enroll new members of group %d: %w", groupID, err)
+		return err
 	}
-	return collectPairs(rows, out)
+	_, err = collectPairs(rows, out)
+	return err
 }
 
 func collectPairs(rows *sql.Rows, out map[int64][]int64) (map[int64][]int64, error) {
@@ -111,25 +122,29 @@ func (s *Service) Left(ctx context.Context, tx *sql.Tx, workspaceID int64, users
 // that are not direct, have no progress and that no rule reaches any more.
 func pruneUsers(ctx context.Context, q db.Querier, users []int64, courseID int64) (map[int64][]int64, error) {
 	out := map[int64][]int64{}
-	if len(users) == 0 {
-		return out, nil
-	}
-	ids := directory.Placeholders(1, len(users))
-	args := anySlice(users)
-	onlyCourse := ""
-	if courseID != 0 {
-		args = append(args, courseID)
-		onlyCourse = fmt.Sprintf(` AND course_id = $%d`, len(args))
-	}
-	rows, err := q.QueryContext(ctx, `WITH RECURSIVE `+userGroupsCTE(ids)+`
-		DELETE FROM enrollments WHERE user_id IN (`+ids+`)`+onlyCourse+` AND direct = FALSE AND started_at IS NULL
-		AND NOT EXISTS (SELECT 1 FROM course_group_assignments r JOIN ug ON `+coveredBy+`
-			WHERE r.course_id = enrollments.course_id AND ug.user_id = enrollments.user_id)
-		RETURNING course_id, user_id`, args...)
+	err := inChunks(users, 1, directory.ParamBudget-1, func(chunk []int64) error {
+		ids := directory.Placeholders(1, len(chunk))
+		args := anySlice(chunk)
+		onlyCourse := ""
+		if courseID != 0 {
+			args = append(args, courseID)
+			onlyCourse = fmt.Sprintf(` AND course_id = $%d`, len(args))
+		}
+		rows, err := q.QueryContext(ctx, `WITH RECURSIVE `+userGroupsCTE(ids)+`
+			DELETE FROM enrollments WHERE user_id IN (`+ids+`)`+onlyCourse+` AND direct = FALSE AND started_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM course_group_assignments r JOIN ug ON `+coveredBy+`
+				WHERE r.course_id = enrollments.course_id AND ug.user_id = enrollments.user_id)
+			RETURNING course_id, user_id`, args...)
+		if err != nil {
+			return err
+		}
+		_, err = collectPairs(rows, out)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("remove enrollments no group grants: %w", err)
 	}
-	return collectPairs(rows, out)
+	return out, nil
 }
 
 // pruneCourse deletes the course's enrollments that are not direct, have no

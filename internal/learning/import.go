@@ -168,7 +168,7 @@ func (s *Service) ImportCourses(ctx context.Context, workspaceID int64, in Impor
 			res.Status, it.row = "updated", &merged
 			write = append(write, it.row)
 		}
-		if err := upsertCourses(ctx, tx, write); err != nil {
+		if err := upsertCourses(ctx, s.db.Dialect, tx, write); err != nil {
 			return err
 		}
 		for _, it := range valid {

@@ -457,6 +457,15 @@ func TestSlowReceiverDoesNotDelayOthers(t *testing.T) {
 		}
 		t.Logf("fast receiver got %d events in %s while the slow one held %d requests", n, elapsed, len(slow.requests()))
 		once.Do(func() { close(release) })
+		// Released, the slow receiver gets its backlog too (snoozed, not
+		// dropped).
+		waitFor(t, 30*time.Second, "the slow receiver's backlog", func() bool {
+			ids := map[string]bool{}
+			for _, r := range slow.requests() {
+				ids[r.header.Get("webhook-id")] = true
+			}
+			return len(ids) == n
+		})
 	}, withWebhooks(func(o *webhooks.Options) { o.Timeout = 20 * time.Second }))
 }
 

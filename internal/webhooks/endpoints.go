@@ -144,10 +144,11 @@ func checkTypes(p access.Principal, field string, types []string) ([]string, err
 			f.Add(fmt.Sprintf("%s[%d]", field, i), "must be at most 100 characters")
 			continue
 		}
-		if msg := events.CheckPattern(p, t); msg != "" {
-			if strings.Contains(msg, "lacks") {
-				return nil, fault.Forbidden("%s", msg)
-			}
+		msg, err := events.CheckPattern(p, t)
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" {
 			f.Add(fmt.Sprintf("%s[%d]", field, i), "%s", msg)
 			continue
 		}

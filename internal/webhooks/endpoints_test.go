@@ -263,3 +263,67 @@ func TestOtherWorkspaceSeesNothing(t *testing.T) {
 		owner.Call(t, http.MethodGet, base, nil).Expect(t, http.StatusOK)
 	})
 }
+
+// TestBadParametersNameTheField: path and query parameters out of bounds
+// are refused with 422 naming them, on every route that takes one.
+func TestBadParametersNameTheField(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		rc := newReceiver(t, nil)
+		ep := createEndpoint(t, tenant, rc.URL, "user.created")
+		long := strings.Repeat("x", 65)
+		base := "/api/v1/webhooks/" + ep.ID
+		cases := []struct {
+			method, path, field string
+			body                any
+		}{
+			{http.MethodGet, "/api/v1/webhooks?limit=0", "limit", nil},
+			{http.MethodGet, "/api/v1/webhooks?offset=-1", "offset", nil},
+			{http.MethodGet, "/api/v1/webhooks/" + long, "id", nil},
+			{http.MethodPatch, "/api/v1/webhooks/" + long, "id", map[string]any{}},
+			{http.MethodDelete, "/api/v1/webhooks/" + long, "id", nil},
+			{http.MethodPost, "/api/v1/webhooks/" + long + "/pause", "id", nil},
+			{http.MethodPost, "/api/v1/webhooks/" + long + "/resume", "id", nil},
+			{http.MethodPost, "/api/v1/webhooks/" + long + "/rotate-secret", "id", nil},
+			{http.MethodPost, "/api/v1/webhooks/" + long + "/test", "id", nil},
+			{http.MethodGet, base + "/deliveries?limit=101", "limit", nil},
+			{http.MethodGet, base + "/deliveries/" + long, "deliveryId", nil},
+			{http.MethodPost, base + "/deliveries/" + long + "/retry", "deliveryId", nil},
+			{http.MethodPost, base + "/replay", "since", map[string]any{}},
+			{http.MethodPost, base + "/replay", "until", map[string]any{"since": time.Now().Add(-time.Hour).Format(time.RFC3339),
+				"until": time.Now().Add(-2 * time.Hour).Format(time.RFC3339)}},
+			{http.MethodDelete, "/api/v1/hooks/" + long, "id", nil},
+			{http.MethodPost, "/api/v1/hooks", "event", map[string]any{"hookUrl": rc.URL}},
+		}
+		for _, c := range cases {
+			p := tenant.Call(t, c.method, c.path, c.body).Problem(t, http.StatusUnprocessableEntity)
+			if _, ok := p.Errors[c.field]; !ok {
+				t.Errorf("%s %s: problem does not name %s: %+v", c.method, c.path, c.field, p)
+			}
+		}
+	})
+}
+
+// TestRetryOfAPendingDeliveryConflicts: a delivery waiting for its next
+// attempt is already being retried.
+func TestRetryOfAPendingDeliveryConflicts(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		rc := newReceiver(t, func(*http.Request, int) (int, http.Header, string) { return http.StatusBadGateway, nil, "" })
+		ep := createEndpoint(t, tenant, rc.URL, "user.created")
+		createUser(t, tenant)
+		var d delivery
+		waitFor(t, 10*time.Second, "a failed attempt", func() bool {
+			ds := deliveries(t, tenant, ep.ID)
+			if len(ds) == 1 && ds[0].AttemptCount == 1 {
+				d = ds[0]
+				return true
+			}
+			return false
+		})
+		p := tenant.Call(t, http.MethodPost, "/api/v1/webhooks/"+ep.ID+"/deliveries/"+d.ID+"/retry", nil).Problem(t, http.StatusConflict)
+		if p.Code != "delivery_pending" {
+			t.Fatalf("%+v", p)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"net/http"
+	"strings"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/db"
@@ -281,7 +282,7 @@ func (s *Service) Subscribe(ctx context.Context, p access.Principal, in HookSubs
 	if url == "" {
 		return Hook{}, fault.Invalid("hookUrl", "is required (also accepted as target_url or url)")
 	}
-	if in.Event == "*" || len(in.Event) > 2 && in.Event[len(in.Event)-2:] == ".*" {
+	if in.Event == "*" || strings.HasSuffix(in.Event, ".*") {
 		return Hook{}, fault.Invalid("event", "name one event type, e.g. user.created")
 	}
 	e, err := s.create(ctx, p, KindRESTHook, EndpointCreate{URL: url, EventTypes: []string{in.Event}, Description: "REST hook"})

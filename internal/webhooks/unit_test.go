@@ -57,7 +57,7 @@ func TestVerdicts(t *testing.T) {
 			t.Errorf("status %d: verdict %d, want %d", status, got, want)
 		}
 	}
-	if (outcome{blocked: true}).verdict() != permanent {
+	if (outcome{final: true}).verdict() != permanent {
 		t.Error("a refused target is retried")
 	}
 }
@@ -126,5 +126,18 @@ func TestKeyFile(t *testing.T) {
 	}
 	if _, err := NewCipher(k1); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	for in, want := range map[string]string{"plain": "plain", "nul\x00byte": "nulbyte", "bad\xffutf8": "bad\uFFFDutf8",
+		"ééé": "é"} { // cut at 3 bytes inside the second é
+		n := 10
+		if in == "ééé" {
+			n = 3
+		}
+		if got := excerpt([]byte(in), n); got != want {
+			t.Errorf("excerpt(%q, %d) = %q, want %q", in, n, got, want)
+		}
 	}
 }

@@ -7,6 +7,39 @@
 // the delivery's id. A worker sends the request, records the attempt and
 // either finishes, schedules the next attempt on the retry schedule, or gives
 // up. The delivery rows are the audit log the API shows.
+//
+// Requests: POST with the envelope {"id","type","timestamp","data"} (a REST
+// hook gets data alone), headers webhook-id (the event id, the same on every
+// attempt and replay), webhook-timestamp (this attempt, Unix seconds) and
+// webhook-signature ("v1,<base64 HMAC-SHA256 of id.timestamp.body>"; two
+// signatures for 24 h after a secret rotation). Redirects are not followed.
+//
+// Outcomes: any 2xx succeeds. 410 Gone unsubscribes: a REST hook is deleted,
+// an endpoint disabled. Other 4xx except 408 and 429, a refused (private)
+// target and a secret that cannot be decrypted fail at once, unretried.
+// Everything else (5xx, 3xx, 408, 429, timeouts, connection errors) is
+// retried on DefaultSchedule — immediately, 5 s, 5 min, 30 min, 2 h, 5 h,
+// 10 h, 14 h, 20 h, 24 h, each ±10 % jitter, ten attempts over about 3 days
+// 3 hours — never sooner than a 429's or 503's Retry-After (capped at 24 h).
+//
+// Disabling: an endpoint whose every attempt has failed for 5 days since its
+// last success, or that has given up 10 deliveries in a row, is disabled and
+// webhook_endpoint.disabled is recorded (the owner can subscribe to it, or
+// see it in GET /events). Resuming clears the record.
+//
+// Isolation: River runs up to Config.WebhookWorkers (100) deliveries at once
+// on one queue; each request is bounded (15 s, connect 5 s, 64 KiB read), and
+// one endpoint holds at most PerEndpoint (8) of them on a node: a job for an
+// endpoint at its cap is snoozed (not an attempt), so a slow receiver delays
+// only itself.
+//
+// Secrets: whsec_ + base64 of 32 random bytes, returned by create and
+// rotate only, stored AES-256-GCM-encrypted under the server key (bound to
+// the endpoint id), never logged.
+//
+// Writes: attempt results are committed in batches (see writer), which is
+// what lets SQLite's single writer and PostgreSQL's round trips keep up at
+// thousands of deliveries a second.
 package webhooks
 
 import (

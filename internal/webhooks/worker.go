@@ -87,7 +87,7 @@ type outcome struct {
 	err        string
 	excerpt    string
 	retryAfter time.Duration
-	blocked    bool
+	final      bool // no use retrying: a refused target, a secret that cannot be decrypted
 }
 
 // verdict classifies an outcome.
@@ -102,7 +102,7 @@ const (
 
 func (o outcome) verdict() verdict {
 	switch {
-	case o.blocked:
+	case o.final:
 		return permanent
 	case o.status >= 200 && o.status < 300:
 		return succeeded
@@ -143,14 +143,18 @@ func (s *Service) deliver(ctx context.Context, job *river.Job[deliverArgs]) erro
 	}
 	if !s.acquire(ctx, t.endpointID) {
 		// The endpoint has PerEndpoint requests in flight on this node: let
-		// the worker serve other endpoints and come back. Not an attempt.
-		return river.JobSnooze(time.Second + rand.N(time.Second))
+		// the worker serve other endpoints and come back, later each time
+		// (1 s, 2 s, 4 s … 1 min) so that a stuck receiver's backlog does
+		// not churn. Not an attempt.
+		var meta struct {
+			Snoozes int `json:"snoozes"`
+		}
+		_ = json.Unmarshal(job.Metadata, &meta)
+		d := time.Second << min(meta.Snoozes, 6)
+		return river.JobSnooze(min(d, time.Minute) + rand.N(d/2+1))
 	}
-	o, err := s.send(ctx, t)
+	o := s.send(ctx, t)
 	s.inflight.release(t.endpointID)
-	if err != nil {
-		return err
-	}
 	if ctx.Err() != nil {
 		// Shutting down (or the job's own deadline): not the receiver's
 		// fault; River makes the job available again.
@@ -159,9 +163,11 @@ func (s *Service) deliver(ctx context.Context, job *river.Job[deliverArgs]) erro
 	return s.record(ctx, job, t, o)
 }
 
-// acquire takes an in-flight slot for the endpoint, waiting briefly.
+// acquire takes an in-flight slot for the endpoint, waiting briefly (a
+// burst to one endpoint queues here rather than bouncing through the
+// database).
 func (s *Service) acquire(ctx context.Context, endpointID int64) bool {
-	for deadline := time.Now().Add(250 * time.Millisecond); ; {
+	for deadline := time.Now().Add(100 * time.Millisecond); ; {
 		if s.inflight.acquire(endpointID) {
 			return true
 		}
@@ -220,23 +226,26 @@ func (s *Service) signatures(t target, now time.Time, body []byte) (string, erro
 	return strings.Join(sigs, " "), nil
 }
 
-// send makes one request. An error means no attempt was made (the request
-// could not be built or signed); the receiver's failures are in outcome.
-func (s *Service) send(ctx context.Context, t target) (outcome, error) {
+// send makes one request. A request that cannot be built or signed is a
+// final failure of its own: retrying cannot help, and the delivery's record
+// should say why.
+func (s *Service) send(ctx context.Context, t target) outcome {
 	now := s.now()
 	o := outcome{at: now}
 	body, err := payload(t)
 	if err != nil {
-		return o, fmt.Errorf("build payload of delivery %d: %w", t.deliveryID, err)
+		o.err, o.final = "cannot build the payload: "+err.Error(), true
+		return o
 	}
 	sig, err := s.signatures(t, now, body)
 	if err != nil {
-		return o, fmt.Errorf("sign delivery %d: %w", t.deliveryID, err)
+		o.err, o.final = "cannot sign: "+err.Error(), true
+		return o
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
 	if err != nil {
-		o.err, o.blocked = "invalid URL: "+err.Error(), true
-		return o, nil
+		o.err, o.final = "invalid URL: "+err.Error(), true
+		return o
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Roster-Webhooks/"+s.o.Version)
@@ -247,8 +256,8 @@ func (s *Service) send(ctx context.Context, t target) (outcome, error) {
 	resp, err := s.client.Do(req)
 	if err != nil {
 		o.latency = time.Since(start)
-		o.err, o.blocked = describe(err, s.o.Timeout), outbound.IsBlocked(err)
-		return o, nil
+		o.err, o.final = describe(err, s.o.Timeout), outbound.IsBlocked(err)
+		return o
 	}
 	raw, _, readErr := outbound.ReadBody(resp.Body)
 	resp.Body.Close()
@@ -267,7 +276,7 @@ func (s *Service) send(ctx context.Context, t target) (outcome, error) {
 	if o.status == http.StatusTooManyRequests || o.status == http.StatusServiceUnavailable {
 		o.retryAfter = retryAfter(resp.Header.Get("Retry-After"), now)
 	}
-	return o, nil
+	return o
 }
 
 // describe turns a transport error into a short message without the URL
@@ -287,7 +296,8 @@ func describe(err error, timeout time.Duration) string {
 	return err.Error()
 }
 
-// excerpt returns at most n bytes of b as valid UTF-8.
+// excerpt returns at most n bytes of b as valid UTF-8 text without NUL
+// bytes (which PostgreSQL's text refuses).
 func excerpt(b []byte, n int) string {
 	if len(b) > n {
 		b = b[:n]
@@ -295,7 +305,7 @@ func excerpt(b []byte, n int) string {
 			b = b[:len(b)-1]
 		}
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	return strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), "\x00", "")
 }
 
 // maxRetryAfter caps how far a receiver can push its next attempt.
@@ -455,7 +465,45 @@ func (w *writer) run(s *Service) {
 // attempt row, then the endpoints' health (once per endpoint for the
 // successes, which rarely change anything).
 func (s *Service) writeResults(ctx context.Context, tx *sql.Tx, batch []*result) error {
+	var written []*result
+	var err error
+	if s.db.Dialect == db.Postgres && len(batch) > 1 {
+		written, err = writeAttemptsPostgres(ctx, tx, batch)
+	} else {
+		written, err = writeAttempts(ctx, tx, batch)
+	}
+	if err != nil {
+		return err
+	}
+	// Successes first: an endpoint that answered within this batch is
+	// alive, so a failure beside it starts a new failure record rather than
+	// extending (and maybe disabling on) the old one.
 	healthy := map[int64]int64{} // endpoint → time of a success
+	for _, r := range written {
+		if r.v == succeeded && !r.t.testData.Valid {
+			healthy[r.t.endpointID] = max(healthy[r.t.endpointID], r.o.at.UnixMilli())
+		}
+	}
+	for id, at := range healthy {
+		if err := s.updateHealth(ctx, tx, id, succeeded, false, at); err != nil {
+			return err
+		}
+	}
+	for _, r := range written {
+		if r.v != succeeded && !r.t.testData.Valid { // a test says nothing about health
+			if err := s.updateHealth(ctx, tx, r.t.endpointID, r.v, r.gaveUp, r.o.at.UnixMilli()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeAttempts updates each delivery that is still pending and adds its
+// attempt row, a statement each (cheap on SQLite, where statements are
+// function calls). It returns the results written.
+func writeAttempts(ctx context.Context, tx *sql.Tx, batch []*result) ([]*result, error) {
+	written := batch[:0:0]
 	for _, r := range batch {
 		at := r.o.at.UnixMilli()
 		latency := r.o.latency.Milliseconds()
@@ -468,30 +516,82 @@ func (s *Service) writeResults(ctx context.Context, tx *sql.Tx, batch []*result)
 			continue // cancelled meanwhile (endpoint deleted)
 		}
 		if err != nil {
-			return fmt.Errorf("record attempt of delivery %d: %w", r.t.deliveryID, err)
+			return nil, fmt.Errorf("record attempt of delivery %d: %w", r.t.deliveryID, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, latency_ms,
 			error, response_excerpt) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			r.t.deliveryID, attempt, at, r.status, latency, r.o.err, r.o.excerpt); err != nil {
-			return fmt.Errorf("record attempt of delivery %d: %w", r.t.deliveryID, err)
+			return nil, fmt.Errorf("record attempt of delivery %d: %w", r.t.deliveryID, err)
 		}
-		switch {
-		case r.t.testData.Valid:
-			// A test says nothing about the endpoint's health.
-		case r.v == succeeded:
-			healthy[r.t.endpointID] = max(healthy[r.t.endpointID], at)
-		default:
-			if err := s.updateHealth(ctx, tx, r.t.endpointID, r.v, r.gaveUp, at); err != nil {
-				return err
-			}
-		}
+		written = append(written, r)
 	}
-	for id, at := range healthy {
-		if err := s.updateHealth(ctx, tx, id, succeeded, false, at); err != nil {
-			return err
-		}
+	return written, nil
+}
+
+// writeAttemptsPostgres does what writeAttempts does in two statements for
+// the whole batch, with arrays: on PostgreSQL each statement is a round
+// trip, and one per delivery made the writer the bottleneck.
+func writeAttemptsPostgres(ctx context.Context, tx *sql.Tx, batch []*result) ([]*result, error) {
+	n := len(batch)
+	ids, latencies, ats := make([]int64, n), make([]int64, n), make([]int64, n)
+	statuses, nexts, completeds := make([]*int64, n), make([]*int64, n), make([]*int64, n)
+	states, errs, excerpts := make([]string, n), make([]string, n), make([]string, n)
+	byID := make(map[int64]*result, n)
+	for i, r := range batch {
+		ids[i], latencies[i], ats[i] = r.t.deliveryID, r.o.latency.Milliseconds(), r.o.at.UnixMilli()
+		statuses[i], nexts[i], completeds[i] = nullable(r.status), nullable(r.next), nullable(r.completed)
+		states[i], errs[i], excerpts[i] = r.state, r.o.err, r.o.excerpt
+		byID[r.t.deliveryID] = r
 	}
-	return nil
+	rows, err := tx.QueryContext(ctx, `UPDATE webhook_deliveries AS d SET state = v.state, attempts = d.attempts + 1,
+		last_status = v.status, last_latency_ms = v.latency, last_error = v.err, last_response = v.resp,
+		next_attempt_at = v.next, updated_at = v.at, completed_at = v.completed
+		FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[])
+			AS v(id, state, status, latency, err, resp, next, at, completed)
+		WHERE d.id = v.id AND d.state = 'pending'
+		RETURNING d.id, d.attempts`, ids, states, statuses, latencies, errs, excerpts, nexts, ats, completeds)
+	if err != nil {
+		return nil, fmt.Errorf("record %d attempts: %w", n, err)
+	}
+	written := batch[:0:0]
+	var aIDs, aNums, aAts, aLat []int64
+	var aStatus []*int64
+	var aErr, aResp []string
+	for rows.Next() {
+		var id, attempt int64
+		if err := rows.Scan(&id, &attempt); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("record %d attempts: %w", n, err)
+		}
+		r := byID[id]
+		if r == nil {
+			continue
+		}
+		written = append(written, r)
+		aIDs, aNums, aAts = append(aIDs, id), append(aNums, attempt), append(aAts, r.o.at.UnixMilli())
+		aLat, aStatus = append(aLat, r.o.latency.Milliseconds()), append(aStatus, nullable(r.status))
+		aErr, aResp = append(aErr, r.o.err), append(aResp, r.o.excerpt)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("record %d attempts: %w", n, err)
+	}
+	if len(written) == 0 {
+		return written, nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, latency_ms,
+		error, response_excerpt) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[])`,
+		aIDs, aNums, aAts, aStatus, aLat, aErr, aResp); err != nil {
+		return nil, fmt.Errorf("record %d attempts: %w", len(written), err)
+	}
+	return written, nil
+}
+
+func nullable(v sql.NullInt64) *int64 {
+	if !v.Valid {
+		return nil
+	}
+	return &v.Int64
 }
 
 // updateHealth keeps the endpoint's failure record and applies the
