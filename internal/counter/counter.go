@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 
 	"github.com/rosterhq/roster/internal/db"
 )
@@ -21,17 +22,34 @@ const (
 )
 
 // Add changes the count by delta inside the caller's transaction.
+//
+// Every Add in one transaction uses the same shard (chosen from the
+// transaction's identity): a transaction that locked two shards in one order
+// could deadlock on PostgreSQL with another that locked them in the other.
 func Add(ctx context.Context, q db.Querier, workspaceID int64, name string, delta int) error {
 	if delta == 0 {
 		return nil
 	}
 	_, err := q.ExecContext(ctx, `INSERT INTO workspace_counters (workspace_id, name, shard, value) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (workspace_id, name, shard) DO UPDATE SET value = workspace_counters.value + excluded.value`,
-		workspaceID, name, rand.IntN(shards), delta)
+		workspaceID, name, shardOf(q), delta)
 	if err != nil {
 		return fmt.Errorf("count %s: %w", name, err)
 	}
 	return nil
+}
+
+// shardOf spreads transactions over the shards and keeps one transaction on
+// one shard.
+func shardOf(q db.Querier) int {
+	v := reflect.ValueOf(q)
+	if v.Kind() != reflect.Pointer {
+		return rand.IntN(shards)
+	}
+	p := uint64(v.Pointer())
+	p ^= p >> 17
+	p *= 0x9e3779b97f4a7c15
+	return int(p >> 61 % shards)
 }
 
 // Get returns the count.
