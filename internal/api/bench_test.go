@@ -21,34 +21,15 @@ func BenchmarkCreateUser(b *testing.B) {
 		b.Run(string(dialect), func(b *testing.B) {
 			s := apptest.Start(b, dialect)
 			tenant := s.Tenant(b)
-			tr := &http.Transport{MaxIdleConnsPerHost: 64}
-			client := &http.Client{Transport: tr}
-			defer tr.CloseIdleConnections()
 			var seq atomic.Int64
-			b.SetParallelism(16) // 16 × GOMAXPROCS(2) = 32 concurrent clients
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					n := seq.Add(1)
-					body := fmt.Sprintf(`{"name":"Bench User %d","email":"bench%d@example.com","timezone":"Europe/London"}`, n, n)
-					req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/v1/users", bytes.NewBufferString(body))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("X-API-KEY", tenant.Key)
-					resp, err := client.Do(req)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusCreated {
-						b.Errorf("status %d", resp.StatusCode)
-						return
-					}
-				}
+			parallelRequests(b, "creates/s", http.StatusCreated, func() *http.Request {
+				n := seq.Add(1)
+				body := fmt.Sprintf(`{"name":"Bench User %d","email":"bench%d@example.com","timezone":"Europe/London"}`, n, n)
+				req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/v1/users", bytes.NewBufferString(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-API-KEY", tenant.Key)
+				return req
 			})
-			b.StopTimer()
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
 		})
 	}
 }
@@ -68,30 +49,38 @@ func BenchmarkListUsers(b *testing.B) {
 					"customAttributes": map[string]any{"department": "R&D"}}
 			}
 			tenant.Call(b, http.MethodPost, "/api/v1/users/bulk", map[string]any{"users": users}).Expect(b, http.StatusOK)
-			tr := &http.Transport{MaxIdleConnsPerHost: 64}
-			client := &http.Client{Transport: tr}
-			defer tr.CloseIdleConnections()
-			b.SetParallelism(16)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					req, _ := http.NewRequest(http.MethodGet, s.URL+"/api/v1/users?limit=20", nil)
-					req.Header.Set("X-API-KEY", tenant.Key)
-					resp, err := client.Do(req)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						b.Errorf("status %d", resp.StatusCode)
-						return
-					}
-				}
+			parallelRequests(b, "lists/s", http.StatusOK, func() *http.Request {
+				req, _ := http.NewRequest(http.MethodGet, s.URL+"/api/v1/users?limit=20", nil)
+				req.Header.Set("X-API-KEY", tenant.Key)
+				return req
 			})
-			b.StopTimer()
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lists/s")
 		})
 	}
+}
+
+// parallelRequests sends b.N requests from 32 concurrent clients (16 per
+// core on 2 cores) and reports the rate as metric.
+func parallelRequests(b *testing.B, metric string, want int, next func() *http.Request) {
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	client := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Do(next())
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), metric)
 }
