@@ -259,44 +259,59 @@ func hashPasswords(items []*bulkItem) error {
 }
 
 // existingUsers loads the users that share an email or a client-chosen id
-// with the items, keyed "e:<email>" and "i:<id>".
+// with the items, keyed "e:<email>" and "i:<id>". Lists go in chunks joined
+// as VALUES (see Chunks): SQLite looks $N parameters up by name, so one
+// statement with thousands of them costs more than the whole insert.
 func existingUsers(ctx context.Context, d *db.DB, q db.Querier, workspaceID int64, items []*bulkItem) (map[string]userRow, error) {
 	out := map[string]userRow{}
-	if len(items) == 0 {
-		return out, nil
-	}
-	args := []any{workspaceID}
-	var emails, ids []string
+	var emails, ids []any
 	for _, it := range items {
-		args = append(args, strings.ToLower(it.row.email))
-		emails = append(emails, fmt.Sprintf("$%d", len(args)))
-	}
-	for _, it := range items {
+		emails = append(emails, strings.ToLower(it.row.email))
 		if it.in.ID != "" {
-			args = append(args, it.row.publicID)
-			ids = append(ids, fmt.Sprintf("$%d", len(args)))
+			ids = append(ids, it.row.publicID)
 		}
 	}
-	cond := "email_lower IN (" + strings.Join(emails, ", ") + ")"
-	if len(ids) > 0 {
-		cond = "(" + cond + " OR public_id IN (" + strings.Join(ids, ", ") + "))"
-	}
-	query := `SELECT ` + userColumns + ` FROM users WHERE workspace_id = $1 AND ` + cond
+	lock := ""
 	if d.Dialect == db.Postgres {
-		query += ` FOR UPDATE`
+		lock = ` FOR UPDATE OF u`
 	}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find existing users: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("find existing users: %w", err)
+	for _, list := range []struct {
+		column string
+		values []any
+	}{{"email_lower", emails}, {"public_id", ids}} {
+		pending := list.values
+		for _, n := range Chunks(len(pending), 1, ParamBudget) {
+			chunk := pending[:n]
+			pending = pending[n:]
+			rows, err := q.QueryContext(ctx, `WITH v(k) AS (VALUES `+ValuesList(2, n)+`)
+				SELECT `+prefixed("u.", userColumns)+` FROM v JOIN users u ON u.workspace_id = $1 AND u.`+list.column+` = v.k`+lock,
+				append([]any{workspaceID}, chunk...)...)
+			if err != nil {
+				return nil, fmt.Errorf("find existing users: %w", err)
+			}
+			for rows.Next() {
+				r, err := scanUser(rows)
+				if err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("find existing users: %w", err)
+				}
+				out["e:"+strings.ToLower(r.email)] = r
+				out["i:"+r.publicID] = r
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, fmt.Errorf("find existing users: %w", err)
+			}
 		}
-		out["e:"+strings.ToLower(r.email)] = r
-		out["i:"+r.publicID] = r
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// prefixed qualifies a comma-separated column list with a table alias.
+func prefixed(alias, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = alias + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
 }
