@@ -128,25 +128,7 @@ func groupAncestors(ctx context.Context, q db.Querier, id int64) ([]int64, error
 	if err != nil {
 		return nil, fmt.Errorf("read ancestors of group %d: %w", id, err)
 	}
-	return scanIDs(rows)
-}
-
-func scanIDs(rows interface {
-	Next() bool
-	Scan(...any) error
-	Err() error
-	Close() error
-}) ([]int64, error) {
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return db.ScanInt64s(rows)
 }
 
 // GroupFilter selects groups for a list.
@@ -166,7 +148,7 @@ func listGroupRows(ctx context.Context, q db.Querier, workspaceID int64, f Group
 		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
 	}
 	if f.Query != "" {
-		add(`g.name_lower LIKE ? ESCAPE '\'`, "%"+escapeLike(strings.ToLower(strings.TrimSpace(f.Query)))+"%")
+		add(`g.name_lower LIKE ? ESCAPE '\'`, "%"+db.EscapeLike(strings.ToLower(strings.TrimSpace(f.Query)))+"%")
 	}
 	if f.ParentID > 0 {
 		add(`g.parent_id = ?`, f.ParentID)

@@ -271,7 +271,7 @@ func insertMembers(ctx context.Context, q db.Querier, groupID int64, users []int
 		if err != nil {
 			return nil, fmt.Errorf("insert memberships: %w", err)
 		}
-		ids, err := scanIDs(rows)
+		ids, err := db.ScanInt64s(rows)
 		if err != nil {
 			return nil, fmt.Errorf("insert memberships: %w", err)
 		}

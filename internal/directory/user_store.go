@@ -138,7 +138,7 @@ func listUserRows(ctx context.Context, q db.Querier, workspaceID int64, f UserFi
 		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
 	}
 	if f.Query != "" {
-		pattern := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
+		pattern := "%" + db.EscapeLike(strings.ToLower(f.Query)) + "%"
 		add(`(email_lower LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\')`, pattern)
 	}
 	if f.Email != "" {
@@ -177,8 +177,4 @@ func listUserRows(ctx context.Context, q db.Querier, workspaceID int64, f UserFi
 		out = append(out, r)
 	}
 	return out, total, rows.Err()
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

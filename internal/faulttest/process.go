@@ -149,4 +149,3 @@ func (s *server) stop(t *testing.T) {
 		t.Fatal("roster did not stop on SIGTERM")
 	}
 }
-

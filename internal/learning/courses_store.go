@@ -94,7 +94,7 @@ func listCourseRows(ctx context.Context, q db.Querier, workspaceID int64, f Cour
 		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
 	}
 	if f.Query != "" {
-		add(`lower(name) LIKE ? ESCAPE '\'`, "%"+escapeLike(strings.ToLower(strings.TrimSpace(f.Query)))+"%")
+		add(`lower(name) LIKE ? ESCAPE '\'`, "%"+db.EscapeLike(strings.ToLower(strings.TrimSpace(f.Query)))+"%")
 	}
 	if f.Status != "" {
 		add(`status = ?`, f.Status)
@@ -129,10 +129,6 @@ func listCourseRows(ctx context.Context, q db.Querier, workspaceID int64, f Cour
 		out = append(out, r)
 	}
 	return out, total, rows.Err()
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // coursesByID reads courses by id.

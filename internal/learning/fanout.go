@@ -172,16 +172,7 @@ func (s *Service) CoursesReaching(ctx context.Context, tx *sql.Tx, groupID int64
 	if err != nil {
 		return nil, fmt.Errorf("find courses reaching group %d: %w", groupID, err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return db.ScanInt64s(rows)
 }
 
 // Reconcile implements directory.Enrollments.

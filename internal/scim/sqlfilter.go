@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/rosterhq/roster/internal/db"
 )
 
 // Filters are translated to SQL where the translation is exact — the
@@ -203,7 +205,7 @@ func (t *translator) compare(col column, c *Compare) (string, bool, bool) {
 			if col.kind != colLower { // LIKE's case rules differ between engines
 				return "", false, false
 			}
-			pattern := escapeLike(s)
+			pattern := db.EscapeLike(s)
 			switch op {
 			case "co":
 				pattern = "%" + pattern + "%"
@@ -272,8 +274,4 @@ func (t *translator) compare(col column, c *Compare) (string, bool, bool) {
 			WHERE m.group_id = g.id AND mu.public_id = ` + t.arg(s) + `)`, true, true
 	}
 	return "", false, false
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
