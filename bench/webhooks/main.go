@@ -30,8 +30,11 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/rosterhq/roster/internal/access"
@@ -53,8 +56,10 @@ func main() {
 	workers := flag.Int("workers", 100, "River workers for deliveries")
 	pollOnly := flag.Bool("poll-only", false, "PostgreSQL: poll for jobs instead of LISTEN/NOTIFY")
 	fetchPoll := flag.Duration("fetch-poll", 0, "River's FetchPollInterval (0: Roster's default)")
+	fetchCooldown := flag.Duration("fetch-cooldown", 0, "River's FetchCooldown (0: Roster's default)")
 	source := flag.String("source", "events", "what makes the events: events (record a user.created event with a full user in its own transaction) or users (create users through the directory service)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	flag.BoolVar(&tableStats, "table-stats", false, "PostgreSQL: print per-table scan and write counts of the run")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -65,7 +70,7 @@ func main() {
 		_ = pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	tuneFetchPoll = *fetchPoll
+	tuneFetchPoll, tuneFetchCooldown = *fetchPoll, *fetchCooldown
 	if err := run(*dialect, *dsn, *source, *endpoints, *rate, *writers, *dur, *warmup, *drain, *workers, *pollOnly); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "webhooks bench:", err)
@@ -73,7 +78,7 @@ func main() {
 	}
 }
 
-var tuneFetchPoll time.Duration
+var tuneFetchPoll, tuneFetchCooldown time.Duration
 
 // recorder collects arrivals.
 type recorder struct {
@@ -121,6 +126,9 @@ func run(dialect, dsn, source string, nEndpoints, rate, writers int, dur, warmup
 		o.PollOnly = pollOnly
 		if tuneFetchPoll > 0 {
 			o.FetchPollInterval = tuneFetchPoll
+		}
+		if tuneFetchCooldown > 0 {
+			o.FetchCooldown = tuneFetchCooldown
 		}
 	}
 	switch dialect {
@@ -203,6 +211,8 @@ func run(dialect, dsn, source string, nEndpoints, rate, writers int, dur, warmup
 	}
 	start := time.Now()
 	stopLoad := start.Add(warmup + dur)
+	busy0, total0 := cpuStat()
+	self0, pg0 := selfCPU(), processCPU("postgres")
 	measureFrom := start.Add(warmup)
 	var arrivedAtMeasure atomic.Int64
 	go func() {
@@ -247,6 +257,8 @@ func run(dialect, dsn, source string, nEndpoints, rate, writers int, dur, warmup
 	}
 	wg.Wait()
 	loadEnd := time.Now()
+	busy1, total1 := cpuStat()
+	self1, pg1 := selfCPU(), processCPU("postgres")
 	arrivedAtEnd := rec.arrived.Load()
 	want := created.Load() * int64(nEndpoints)
 	deadline := time.Now().Add(drain)
@@ -288,12 +300,47 @@ func run(dialect, dsn, source string, nEndpoints, rate, writers int, dur, warmup
 		rec.arrived.Load(), want, dups, drained.Round(time.Millisecond))
 	fmt.Printf("throughput      %.0f deliveries/s arrived during the measured %.1f s\n",
 		float64(arrivedAtEnd-arrivedAtMeasure.Load())/window, window)
+	if total1 > total0 {
+		cores := float64(runtime.NumCPU())
+		wall := loadEnd.Sub(start).Seconds()
+		fmt.Printf("cpu             machine %.0f%% busy (%d cores); this process %.0f%% of one core, postgres processes %.0f%%\n",
+			100*float64(busy1-busy0)/float64(total1-total0), int(cores), 100*(self1-self0).Seconds()/wall, 100*(pg1-pg0).Seconds()/wall)
+	}
 	fmt.Printf("latency         commit → arrival over %d deliveries: p50 %s  p90 %s  p99 %s  max %s\n",
 		len(lat), ms(pct(0.50)), ms(pct(0.90)), ms(pct(0.99)), ms(pct(1)))
+	if tableStats && dialect == "postgres" {
+		printTableStats(ctx, a.DB.Read())
+	}
 	if rec.arrived.Load() < want {
 		return fmt.Errorf("%d deliveries missing after the drain", want-rec.arrived.Load())
 	}
 	return nil
+}
+
+var tableStats bool
+
+// printTableStats shows, per table of the run's schema, how it was read
+// and written: where PostgreSQL's time went.
+func printTableStats(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) {
+	rows, err := q.QueryContext(ctx, `SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0), coalesce(idx_tup_fetch, 0),
+		n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables WHERE schemaname = current_schema()
+		ORDER BY seq_tup_read + coalesce(idx_tup_fetch, 0) DESC`)
+	if err != nil {
+		fmt.Println("table stats:", err)
+		return
+	}
+	defer rows.Close()
+	fmt.Printf("%-24s %9s %12s %9s %12s %9s %9s %9s %9s\n", "table", "seq_scan", "seq_read", "idx_scan", "idx_fetch", "ins", "upd", "hot_upd", "del")
+	for rows.Next() {
+		var name string
+		var v [8]int64
+		if err := rows.Scan(&name, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]); err != nil {
+			return
+		}
+		fmt.Printf("%-24s %9d %12d %9d %12d %9d %9d %9d %9d\n", name, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7])
+	}
 }
 
 // sampleUser is a user as user.created carries it (about 450 bytes).
@@ -303,6 +350,60 @@ func sampleUser(id string, n int64) map[string]any {
 		"occupation": "", "location": "", "status": "active", "isBanned": false, "fromApi": true, "hasPassword": false,
 		"image": nil, "customAttributes": map[string]any{"department": "R&D"}, "attributes": map[string]any{"department": "R&D"},
 		"createdAt": time.Now().Unix(), "updatedAt": time.Now().Unix()}
+}
+
+// cpuStat returns the machine's busy and total CPU ticks from /proc/stat
+// (zeros elsewhere).
+func cpuStat() (busy, total uint64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	var name string
+	var v [8]uint64
+	if _, err := fmt.Sscan(string(b), &name, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]); err != nil {
+		return 0, 0
+	}
+	for _, x := range v {
+		total += x
+	}
+	return total - v[3] - v[4], total // idle and iowait are not busy
+}
+
+// processCPU sums the CPU time of the live processes named name (the
+// PostgreSQL server's backends), from /proc; processes that end during the
+// run are not counted.
+func processCPU(name string) time.Duration {
+	dirs, _ := os.ReadDir("/proc")
+	var ticks uint64
+	for _, d := range dirs {
+		b, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		st := string(b)
+		open, close := strings.IndexByte(st, '('), strings.LastIndexByte(st, ')')
+		if open < 0 || close < open || st[open+1:close] != name {
+			continue
+		}
+		f := strings.Fields(st[close+1:])
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseUint(f[11], 10, 64)
+		k, _ := strconv.ParseUint(f[12], 10, 64)
+		ticks += u + k
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
+}
+
+// selfCPU is this process's user+system CPU time.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }

@@ -84,8 +84,8 @@ type LastOutput struct{ Body KonstantlyEvent }
 
 // TypeInfo describes one event type.
 type TypeInfo struct {
-	Type  string `json:"type" example:"user.created"`
-	Scope string `json:"scope" doc:"Read scope a key needs to see, subscribe to or poll these events" example:"users.readonly"`
+	Type   string   `json:"type" example:"user.created"`
+	Scopes []string `json:"scopes" doc:"Read scopes a key needs to see, subscribe to or poll these events" example:"[\"users.readonly\"]"`
 }
 
 // TypesOutput lists event types.
@@ -173,8 +173,12 @@ func (l *Log) Ops() Ops {
 				out := &TypesOutput{}
 				out.Body.Types = make([]TypeInfo, 0, len(KnownTypes))
 				for _, t := range KnownTypes {
-					sc, _ := ScopeOf(t)
-					out.Body.Types = append(out.Body.Types, TypeInfo{Type: t, Scope: string(sc)})
+					scopes, _ := ScopesOf(t)
+					info := TypeInfo{Type: t}
+					for _, sc := range scopes {
+						info.Scopes = append(info.Scopes, string(sc))
+					}
+					out.Body.Types = append(out.Body.Types, info)
 				}
 				return out, nil
 			},
@@ -227,11 +231,11 @@ func (l *Log) Ops() Ops {
 // checkType validates a single concrete event type in field and that p may
 // read its events.
 func checkType(p access.Principal, field, typ string) error {
-	sc, ok := ScopeOf(typ)
+	scopes, ok := ScopesOf(typ)
 	if !ok || strings.HasSuffix(typ, ".*") {
 		return fault.Invalid(field, "unknown event type %q; use resource.action, e.g. user.created", typ)
 	}
-	return p.Require(sc)
+	return requireAll(p, scopes)
 }
 
 // typeFilter parses the type query parameter: concrete types and
@@ -243,11 +247,11 @@ func typeFilter(p access.Principal, raw string) ([]string, error) {
 		if t == "" {
 			continue
 		}
-		sc, ok := ScopeOf(t)
+		scopes, ok := ScopesOf(t)
 		if !ok {
 			return nil, fault.Invalid("type", "unknown event type %q; use resource.action or resource.*", t)
 		}
-		if err := p.Require(sc); err != nil {
+		if err := requireAll(p, scopes); err != nil {
 			return nil, err
 		}
 		out = append(out, t)

@@ -150,6 +150,8 @@ func TestEventsNeedTheResourceScope(t *testing.T) {
 		if len(p.Events) != 1 || p.Events[0].Type != "user.created" || p.Events[0].Data["id"] != uid {
 			t.Fatalf("users key sees %+v (webhook_endpoint.created must be hidden)", p.Events)
 		}
+		// Attribute definitions are for users and groups: both scopes.
+		call(withUsers, "/api/v1/events?type=attribute.updated").Problem(t, http.StatusForbidden)
 		var list []view
 		call(withUsers, "/api/v1/triggers/user.created").Expect(t, http.StatusOK).JSON(t, &list)
 		if len(list) != 1 {
@@ -224,17 +226,18 @@ func TestEventTypes(t *testing.T) {
 		tenant := s.Tenant(t)
 		var out struct {
 			Types []struct {
-				Type  string `json:"type"`
-				Scope string `json:"scope"`
+				Type   string   `json:"type"`
+				Scopes []string `json:"scopes"`
 			} `json:"types"`
 		}
 		tenant.Call(t, http.MethodGet, "/api/v1/event-types", nil).Expect(t, http.StatusOK).JSON(t, &out)
 		scopes := map[string]string{}
 		for _, ty := range out.Types {
-			scopes[ty.Type] = ty.Scope
+			scopes[ty.Type] = strings.Join(ty.Scopes, " ")
 		}
 		for typ, want := range map[string]string{"user.created": "users.readonly", "group.member_added": "groups.readonly",
-			"enrollment.completed": "courses.readonly", "webhook_endpoint.disabled": "webhooks.readonly"} {
+			"enrollment.completed": "courses.readonly", "webhook_endpoint.disabled": "webhooks.readonly",
+			"attribute.updated": "users.readonly groups.readonly"} {
 			if scopes[typ] != want {
 				t.Errorf("%s: scope %q, want %q", typ, scopes[typ], want)
 			}

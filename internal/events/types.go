@@ -10,19 +10,21 @@ import (
 )
 
 // resourceScopes maps an event type's first segment (the resource) to the
-// scope that reads it. An event is shown or delivered only to keys holding
-// that scope: a key cannot learn through events what it could not read.
-var resourceScopes = map[string]access.Scope{
-	"user":             access.UsersRead,
-	"group":            access.GroupsRead,
-	"attribute":        access.UsersRead,
-	"course":           access.CoursesRead,
-	"enrollment":       access.CoursesRead,
-	"assignment":       access.CoursesRead,
-	"certificate":      access.CoursesRead,
-	"workflow":         access.WorkflowsRead,
-	"workflow_run":     access.WorkflowsRead,
-	"webhook_endpoint": access.WebhooksRead,
+// scopes that read it. An event is shown or delivered only to keys holding
+// them all: a key cannot learn through events what it could not read.
+// Attribute definitions exist for users and for groups, and their events
+// carry either, so they need both read scopes.
+var resourceScopes = map[string][]access.Scope{
+	"user":             {access.UsersRead},
+	"group":            {access.GroupsRead},
+	"attribute":        {access.UsersRead, access.GroupsRead},
+	"course":           {access.CoursesRead},
+	"enrollment":       {access.CoursesRead},
+	"assignment":       {access.CoursesRead},
+	"certificate":      {access.CoursesRead},
+	"workflow":         {access.WorkflowsRead},
+	"workflow_run":     {access.WorkflowsRead},
+	"webhook_endpoint": {access.WebhooksRead},
 }
 
 // KnownTypes lists the event types Roster records, for documentation and
@@ -31,40 +33,55 @@ var resourceScopes = map[string]access.Scope{
 var KnownTypes = []string{
 	"user.created", "user.updated", "user.deleted", "user.deactivated", "user.reactivated",
 	"group.created", "group.updated", "group.deleted", "group.member_added", "group.member_removed",
-	"course.created", "course.updated", "course.deleted", "course.imported", "course.assigned",
-	"enrollment.started", "enrollment.completed", "enrollment.overdue",
+	"attribute.updated", "attribute.deleted",
+	"course.created", "course.updated", "course.archived", "course.deleted", "course.imported", "course.assigned",
+	"course.unassigned",
+	"enrollment.created", "enrollment.started", "enrollment.progressed", "enrollment.completed", "enrollment.overdue",
 	"workflow.created", "workflow.updated", "workflow.published", "workflow.paused", "workflow.deleted",
 	"webhook_endpoint.created", "webhook_endpoint.updated", "webhook_endpoint.deleted", "webhook_endpoint.disabled",
 }
 
 var typePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
 
-// ScopeOf returns the scope that reads events of type typ (or of a pattern
-// "user.*"); ok is false for a malformed type or an unknown resource.
-func ScopeOf(typ string) (access.Scope, bool) {
+// ScopesOf returns the scopes that read events of type typ (or of a
+// pattern "user.*"); ok is false for a malformed type or an unknown
+// resource.
+func ScopesOf(typ string) ([]access.Scope, bool) {
 	if typ == "*" {
-		return "", false
+		return nil, false
 	}
 	check := typ
 	if base, ok := strings.CutSuffix(typ, ".*"); ok {
 		check = base + ".x"
 	}
 	if !typePattern.MatchString(check) {
-		return "", false
+		return nil, false
 	}
 	resource, _, _ := strings.Cut(typ, ".")
-	sc, ok := resourceScopes[resource]
-	return sc, ok
+	scopes, ok := resourceScopes[resource]
+	return scopes, ok
+}
+
+// requireAll returns a forbidden error unless p holds every scope.
+func requireAll(p access.Principal, scopes []access.Scope) error {
+	for _, sc := range scopes {
+		if err := p.Require(sc); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ReadScopes lists every scope some event type needs, sorted.
 func ReadScopes() []access.Scope {
 	seen := map[access.Scope]bool{}
 	var out []access.Scope
-	for _, sc := range resourceScopes {
-		if !seen[sc] {
-			seen[sc] = true
-			out = append(out, sc)
+	for _, scopes := range resourceScopes {
+		for _, sc := range scopes {
+			if !seen[sc] {
+				seen[sc] = true
+				out = append(out, sc)
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
@@ -94,12 +111,14 @@ func CheckPattern(p access.Principal, pattern string) (invalid string, err error
 		}
 		return "", nil
 	}
-	sc, ok := ScopeOf(pattern)
+	scopes, ok := ScopesOf(pattern)
 	if !ok {
 		return "unknown event type " + quote(pattern) + "; use resource.action (e.g. user.created), resource.* or *", nil
 	}
-	if !p.Allows(sc) {
-		return "", fault.Forbidden("this API key lacks the %q scope that %s events need", sc, pattern)
+	for _, sc := range scopes {
+		if !p.Allows(sc) {
+			return "", fault.Forbidden("this API key lacks the %q scope that %s events need", sc, pattern)
+		}
 	}
 	return "", nil
 }
@@ -111,8 +130,8 @@ func quote(s string) string { return "\"" + s + "\"" }
 func visibleResources(p access.Principal) []string {
 	all := true
 	var out []string
-	for resource, sc := range resourceScopes {
-		if p.Allows(sc) {
+	for resource, scopes := range resourceScopes {
+		if requireAll(p, scopes) == nil {
 			out = append(out, resource)
 		} else {
 			all = false

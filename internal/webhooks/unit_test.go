@@ -131,10 +131,13 @@ func TestKeyFile(t *testing.T) {
 
 func TestExcerpt(t *testing.T) {
 	for in, want := range map[string]string{"plain": "plain", "nul\x00byte": "nulbyte", "bad\xffutf8": "bad\uFFFDutf8",
-		"ééé": "é"} { // cut at 3 bytes inside the second é
+		"ééé": "é", "a\xffbéc": "a\uFFFDbé"} { // cut at 3 bytes: inside the second é; at 5: after the é
 		n := 10
-		if in == "ééé" {
+		switch in {
+		case "ééé":
 			n = 3
+		case "a\xffbéc":
+			n = 5
 		}
 		if got := excerpt([]byte(in), n); got != want {
 			t.Errorf("excerpt(%q, %d) = %q, want %q", in, n, got, want)

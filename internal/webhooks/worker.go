@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/rosterhq/roster/internal/db"
@@ -70,12 +71,21 @@ type target struct {
 
 func (s *Service) loadTarget(ctx context.Context, id int64) (target, error) {
 	var t target
+	// The event is joined on its unique id alone (its workspace is compared
+	// here): with a second condition the planner may prefer the
+	// events_by_workspace index and read a workspace's whole log.
+	var eventWorkspace sql.NullInt64
 	err := s.db.Read().QueryRowContext(ctx, `SELECT d.id, d.event_id, d.event_type, d.occurred_at, d.test_data, d.state, d.attempts,
-		p.id, p.public_id, p.workspace_id, p.kind, p.url, p.status, p.secret_enc, p.prev_secret_enc, p.prev_secret_until, e.data
+		p.id, p.public_id, p.workspace_id, p.kind, p.url, p.status, p.secret_enc, p.prev_secret_enc, p.prev_secret_until,
+		e.workspace_id, e.data
 		FROM webhook_deliveries d JOIN webhook_endpoints p ON p.id = d.endpoint_id
-		LEFT JOIN events e ON e.event_id = d.event_id AND e.workspace_id = p.workspace_id AND d.test_data IS NULL
+		LEFT JOIN events e ON e.event_id = d.event_id
 		WHERE d.id = $1`, id).Scan(&t.deliveryID, &t.eventID, &t.eventType, &t.occurredAt, &t.testData, &t.state, &t.attempts,
-		&t.endpointID, &t.endpointPublic, &t.workspaceID, &t.kind, &t.url, &t.status, &t.secretEnc, &t.prevSecretEnc, &t.prevUntil, &t.data)
+		&t.endpointID, &t.endpointPublic, &t.workspaceID, &t.kind, &t.url, &t.status, &t.secretEnc, &t.prevSecretEnc, &t.prevUntil,
+		&eventWorkspace, &t.data)
+	if t.testData.Valid || eventWorkspace.Int64 != t.workspaceID {
+		t.data = sql.NullString{}
+	}
 	return t, err
 }
 
@@ -300,10 +310,11 @@ func describe(err error, timeout time.Duration) string {
 // bytes (which PostgreSQL's text refuses).
 func excerpt(b []byte, n int) string {
 	if len(b) > n {
-		b = b[:n]
-		for len(b) > 0 && !utf8.Valid(b) {
-			b = b[:len(b)-1]
+		cut := n // back to the start of the character that n falls in
+		for cut > 0 && cut > n-utf8.UTFMax && !utf8.RuneStart(b[cut]) {
+			cut--
 		}
+		b = b[:cut]
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), "\x00", "")
 }
@@ -530,7 +541,10 @@ func writeAttempts(ctx context.Context, tx *sql.Tx, batch []*result) ([]*result,
 
 // writeAttemptsPostgres does what writeAttempts does in two statements for
 // the whole batch, with arrays: on PostgreSQL each statement is a round
-// trip, and one per delivery made the writer the bottleneck.
+// trip, and one per delivery made the writer the bottleneck. (d.id = ANY
+// repeats the join key so that the planner can look the rows up by primary
+// key; QueryExecModeExec plans each batch with its arrays rather than
+// caching a generic plan made while the table was small, which scanned it.)
 func writeAttemptsPostgres(ctx context.Context, tx *sql.Tx, batch []*result) ([]*result, error) {
 	n := len(batch)
 	ids, latencies, ats := make([]int64, n), make([]int64, n), make([]int64, n)
@@ -548,8 +562,8 @@ func writeAttemptsPostgres(ctx context.Context, tx *sql.Tx, batch []*result) ([]
 		next_attempt_at = v.next, updated_at = v.at, completed_at = v.completed
 		FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[])
 			AS v(id, state, status, latency, err, resp, next, at, completed)
-		WHERE d.id = v.id AND d.state = 'pending'
-		RETURNING d.id, d.attempts`, ids, states, statuses, latencies, errs, excerpts, nexts, ats, completeds)
+		WHERE d.id = v.id AND d.id = ANY($1::bigint[]) AND d.state = 'pending'
+		RETURNING d.id, d.attempts`, pgx.QueryExecModeExec, ids, states, statuses, latencies, errs, excerpts, nexts, ats, completeds)
 	if err != nil {
 		return nil, fmt.Errorf("record %d attempts: %w", n, err)
 	}
@@ -581,7 +595,7 @@ func writeAttemptsPostgres(ctx context.Context, tx *sql.Tx, batch []*result) ([]
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, latency_ms,
 		error, response_excerpt) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[])`,
-		aIDs, aNums, aAts, aStatus, aLat, aErr, aResp); err != nil {
+		pgx.QueryExecModeExec, aIDs, aNums, aAts, aStatus, aLat, aErr, aResp); err != nil {
 		return nil, fmt.Errorf("record %d attempts: %w", len(written), err)
 	}
 	return written, nil
