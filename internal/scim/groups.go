@@ -140,18 +140,7 @@ func (s *Server) answerGroup(rq *request, gid int64, status int, proj projection
 // for groups) unless the request asks for attributes.
 func (s *Server) writeGroup(rq *request, id string) error {
 	ctx := rq.r.Context()
-	proj, err := projectionOf(rq.r)
-	if err != nil {
-		return err
-	}
-	patch := rq.r.Method == http.MethodPatch
-	var body map[string]any
-	var pr PatchRequest
-	if patch {
-		err = decodeBody(rq.r, &pr)
-	} else {
-		err = decodeBody(rq.r, &body)
-	}
+	proj, patch, body, pr, err := decodeWrite(rq)
 	if err != nil {
 		return err
 	}

@@ -116,23 +116,27 @@ func (s *Server) answerUser(rq *request, id string, status int, proj projection)
 	return nil
 }
 
-// writeUser answers PUT (replace) and PATCH. Both compute the wanted
-// resource — the body, or the current resource with the operations applied
-// — and write the difference in one transaction.
-func (s *Server) writeUser(rq *request, id string) error {
-	ctx := rq.r.Context()
-	proj, err := projectionOf(rq.r)
-	if err != nil {
-		return err
+// decodeWrite reads a PUT (a whole resource) or PATCH (operations) request
+// and its projection.
+func decodeWrite(rq *request) (proj projection, patch bool, body map[string]any, pr PatchRequest, err error) {
+	if proj, err = projectionOf(rq.r); err != nil {
+		return
 	}
-	patch := rq.r.Method == http.MethodPatch
-	var body map[string]any
-	var pr PatchRequest
+	patch = rq.r.Method == http.MethodPatch
 	if patch {
 		err = decodeBody(rq.r, &pr)
 	} else {
 		err = decodeBody(rq.r, &body)
 	}
+	return
+}
+
+// writeUser answers PUT (replace) and PATCH. Both compute the wanted
+// resource — the body, or the current resource with the operations applied
+// — and write the difference in one transaction.
+func (s *Server) writeUser(rq *request, id string) error {
+	ctx := rq.r.Context()
+	proj, patch, body, pr, err := decodeWrite(rq)
 	if err != nil {
 		return err
 	}
