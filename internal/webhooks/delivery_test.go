@@ -469,4 +469,33 @@ func TestSlowReceiverDoesNotDelayOthers(t *testing.T) {
 	}, withWebhooks(func(o *webhooks.Options) { o.Timeout = 20 * time.Second }))
 }
 
-func itoa(n int) string { return fmt.Sprint(n) }
+// TestBulkWriteDeliversEveryEvent: a bulk operation records many events in
+// one transaction; each reaches each subscribed endpoint once.
+func TestBulkWriteDeliversEveryEvent(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		rc := newReceiver(t, nil)
+		createEndpoint(t, tenant, rc.URL+"/a", "user.created")
+		createEndpoint(t, tenant, rc.URL+"/b", "user.*")
+		createEndpoint(t, tenant, rc.URL+"/c", "group.created")
+		users := make([]map[string]any, 50)
+		for i := range users {
+			users[i] = map[string]any{"name": fmt.Sprintf("Bulk %d", i), "email": fmt.Sprintf("bulk%d@example.com", i)}
+		}
+		tenant.Call(t, http.MethodPost, "/api/v1/users/bulk", map[string]any{"users": users}).Expect(t, http.StatusOK)
+		waitFor(t, 15*time.Second, "100 deliveries", func() bool { return len(rc.requests()) >= 100 })
+		time.Sleep(200 * time.Millisecond)
+		seen := map[string]int{}
+		for _, r := range rc.requests() {
+			seen[r.header.Get("webhook-id")]++
+		}
+		if n := len(rc.requests()); n != 100 {
+			t.Fatalf("%d requests, want 100 (50 events × 2 endpoints)", n)
+		}
+		for k, c := range seen {
+			if c != 2 {
+				t.Fatalf("%s arrived %d times, want twice (once per endpoint)", k, c)
+			}
+		}
+	})
+}

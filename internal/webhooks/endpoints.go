@@ -219,6 +219,7 @@ func (s *Service) create(ctx context.Context, p access.Principal, kind string, i
 		if err != nil {
 			return fmt.Errorf("create webhook endpoint: %w", err)
 		}
+		s.endpoints.forget()
 		_, err = s.events.Record(ctx, tx, r.workspaceID, EventEndpointCreated, r.view())
 		return err
 	})
@@ -350,6 +351,7 @@ func (s *Service) save(ctx context.Context, tx *sql.Tx, r endpointRow, typ strin
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("update webhook endpoint %s: %w", r.publicID, err)
 	}
+	s.endpoints.forget()
 	v := r.view()
 	if _, err := s.events.Record(ctx, tx, r.workspaceID, typ, v); err != nil {
 		return Endpoint{}, err
@@ -405,6 +407,7 @@ func (s *Service) tombstone(ctx context.Context, tx *sql.Tx, r endpointRow) erro
 		updated_at = $2, deleted_at = $2 WHERE id = $3`, statusDeleted, now, r.id); err != nil {
 		return fmt.Errorf("delete webhook endpoint %s: %w", r.publicID, err)
 	}
+	s.endpoints.forget()
 	if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = $1, last_error = $2, next_attempt_at = NULL,
 		updated_at = $3, completed_at = $3 WHERE endpoint_id = $4 AND state = $5`,
 		StateCancelled, "endpoint deleted", now, r.id, StatePending); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -27,30 +28,15 @@ func (deliverArgs) Kind() string { return "webhook_delivery" }
 // for every active endpoint of the workspace subscribed to e's type. Register
 // it with events.Log.OnRecord.
 func (s *Service) OnEvent(ctx context.Context, tx *sql.Tx, e events.Event) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, event_types FROM webhook_endpoints WHERE workspace_id = $1 AND status = $2`,
-		e.WorkspaceID, StatusActive)
+	endpoints, err := s.activeEndpoints(ctx, tx, e.WorkspaceID)
 	if err != nil {
 		return fmt.Errorf("find webhook endpoints for %s: %w", e.Type, err)
 	}
 	var targets []int64
-	for rows.Next() {
-		var r endpointRow
-		var types string
-		if err := rows.Scan(&r.id, &types); err != nil {
-			rows.Close()
-			return fmt.Errorf("find webhook endpoints for %s: %w", e.Type, err)
-		}
-		if err := json.Unmarshal([]byte(types), &r.eventTypes); err != nil {
-			rows.Close()
-			return fmt.Errorf("decode event types of endpoint %d: %w", r.id, err)
-		}
+	for _, r := range endpoints {
 		if r.subscribes(e.Type) {
 			targets = append(targets, r.id)
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	if len(targets) == 0 {
 		return nil
@@ -60,6 +46,64 @@ func (s *Service) OnEvent(ctx context.Context, tx *sql.Tx, e events.Event) error
 		return err
 	}
 	return s.enqueue(ctx, tx, ids...)
+}
+
+// endpointCache remembers the active endpoints of the workspace last looked
+// up, for the transaction that looked: a bulk operation records thousands
+// of events in one transaction, and they need one look-up, not one each.
+// Holding the *sql.Tx keeps its address from being reused by another.
+// Any change to endpoints made through this package forgets it; an endpoint
+// created by another transaction while one runs may miss the rest of that
+// one's events, as if it had been created after it.
+type endpointCache struct {
+	mu        sync.Mutex
+	tx        *sql.Tx
+	workspace int64
+	endpoints []endpointRow
+}
+
+func (c *endpointCache) forget() {
+	c.mu.Lock()
+	c.tx, c.endpoints = nil, nil
+	c.mu.Unlock()
+}
+
+// activeEndpoints returns the workspace's active endpoints with their
+// subscriptions, as seen by tx.
+func (s *Service) activeEndpoints(ctx context.Context, tx *sql.Tx, workspaceID int64) ([]endpointRow, error) {
+	c := &s.endpoints
+	c.mu.Lock()
+	if c.tx == tx && c.workspace == workspaceID {
+		eps := c.endpoints
+		c.mu.Unlock()
+		return eps, nil
+	}
+	c.mu.Unlock()
+	rows, err := tx.QueryContext(ctx, `SELECT id, event_types FROM webhook_endpoints WHERE workspace_id = $1 AND status = $2`,
+		workspaceID, StatusActive)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var eps []endpointRow
+	for rows.Next() {
+		var r endpointRow
+		var types string
+		if err := rows.Scan(&r.id, &types); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(types), &r.eventTypes); err != nil {
+			return nil, fmt.Errorf("decode event types of endpoint %d: %w", r.id, err)
+		}
+		eps = append(eps, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.tx, c.workspace, c.endpoints = tx, workspaceID, eps
+	c.mu.Unlock()
+	return eps, nil
 }
 
 // insertDeliveries adds one pending delivery of an event per endpoint, in

@@ -147,6 +147,7 @@ type Service struct {
 	nextRetry sync.Map
 	inflight  limiter
 	writer    writer
+	endpoints endpointCache
 }
 
 // New returns a Service; SetJobs must be called before events are recorded.
