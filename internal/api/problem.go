@@ -17,6 +17,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/rosterhq/roster/internal/db"
 	"github.com/rosterhq/roster/internal/fault"
 )
 
@@ -33,6 +34,8 @@ type Problem struct {
 	Message       string              `json:"message" doc:"Human-readable message (Konstantly compatible)"`
 	Errors        map[string][]string `json:"errors,omitempty" doc:"Messages by offending field (Konstantly compatible)"`
 	InvalidParams []InvalidParam      `json:"invalidParams,omitempty" doc:"Offending fields with JSON pointers"`
+
+	headers http.Header // sent with the problem, e.g. Retry-After
 }
 
 // InvalidParam names one offending input field.
@@ -44,6 +47,9 @@ type InvalidParam struct {
 
 func (p *Problem) Error() string  { return p.Detail }
 func (p *Problem) GetStatus() int { return p.Status }
+
+// GetHeaders makes huma send the problem's headers with it.
+func (p *Problem) GetHeaders() http.Header { return p.headers }
 
 // ContentType makes huma answer with application/problem+json.
 func (p *Problem) ContentType(ct string) string {
@@ -173,9 +179,16 @@ func (m errorMapper) toProblem(ctx context.Context, err error) *Problem {
 	fe, ok := fault.As(err)
 	status, known := statusOfKind[fault.KindOf(err)]
 	if !ok || !known {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		switch {
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 			p = newProblem(http.StatusServiceUnavailable, "request_cancelled", "The request was cancelled or timed out before it finished.")
-		} else {
+		case db.IsUnavailable(err):
+			// A retryable condition, not a bug: say so, so that clients and
+			// no-code tools retry instead of giving up.
+			m.log.WarnContext(ctx, "database unavailable", "err", err.Error(), "request_id", requestIDFrom(ctx))
+			p = newProblem(http.StatusServiceUnavailable, "database_unavailable", "The database is unavailable for the moment. Retry the request; send writes with an Idempotency-Key so that a retry cannot apply twice.")
+			p.headers = http.Header{"Retry-After": {"1"}}
+		default:
 			m.log.ErrorContext(ctx, "internal error", "err", err.Error(), "request_id", requestIDFrom(ctx))
 			p = newProblem(http.StatusInternalServerError, "internal_error", "An internal error occurred; it has been logged with this request's id.")
 		}
@@ -201,6 +214,9 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 		p.Instance = requestIDFrom(r.Context())
 	}
 	body, _ := json.Marshal(p)
+	for k, v := range p.headers {
+		w.Header()[k] = v
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(p.Status)

@@ -155,6 +155,14 @@ func writeError(hctx huma.Context, err error) {
 	if errors.As(err, &se) {
 		status = se.GetStatus()
 	}
+	var he huma.HeadersError
+	if errors.As(err, &he) {
+		for k, values := range he.GetHeaders() {
+			for _, v := range values {
+				hctx.AppendHeader(k, v)
+			}
+		}
+	}
 	ct := "application/json"
 	if f, ok := err.(huma.ContentTypeFilter); ok {
 		ct = f.ContentType(ct)
@@ -173,7 +181,8 @@ func describe[I, O any](o *Op[I, O]) string {
 }
 
 func errorStatuses(method string) []int {
-	errs := []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests}
+	errs := []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests,
+		http.StatusServiceUnavailable}
 	if method == http.MethodPost || method == http.MethodPatch || method == http.MethodPut {
 		errs = append(errs, http.StatusConflict, http.StatusUnprocessableEntity)
 	}
