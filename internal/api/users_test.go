@@ -248,6 +248,7 @@ func TestListUsers(t *testing.T) {
 		}
 		filters := map[string]int{
 			"query=u0":                 10,
+			"query=u0&offset=50":       10,
 			"query=USER%201":           10,
 			"query=corp.example":       1,
 			"query=100%25_":            1,

@@ -55,10 +55,16 @@ func shardOf(q db.Querier) int {
 // Get returns the count.
 func Get(ctx context.Context, q db.Querier, workspaceID int64, name string) (int, error) {
 	var n int
-	err := q.QueryRowContext(ctx, `SELECT coalesce(sum(value), 0) FROM workspace_counters WHERE workspace_id = $1 AND name = $2`,
-		workspaceID, name).Scan(&n)
+	err := q.QueryRowContext(ctx, `SELECT `+Subquery("$1", name), workspaceID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("read count %s: %w", name, err)
 	}
 	return n, nil
+}
+
+// Subquery is the count as a scalar SQL subquery, with workspaceParam the
+// placeholder of the workspace id, so a list can read its total in the same
+// statement as its page. name must be one of the constants above.
+func Subquery(workspaceParam, name string) string {
+	return `(SELECT coalesce(sum(value), 0) FROM workspace_counters WHERE workspace_id = ` + workspaceParam + ` AND name = '` + name + `')`
 }

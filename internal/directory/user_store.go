@@ -50,29 +50,80 @@ func encodeAttributes(attrs map[string]any) (string, error) {
 	return string(b), nil
 }
 
-// insertUser inserts r and sets r.pk. Unique violations become conflicts
-// naming the field that clashed.
-func insertUser(ctx context.Context, q db.Querier, r *userRow) error {
-	attrs, err := encodeAttributes(r.attributes)
+// insertUsers inserts users of one workspace with a few multi-row
+// statements, sets their pk and counts them once. Unique violations become
+// conflicts naming the field that clashed.
+func insertUsers(ctx context.Context, d *db.DB, q db.Querier, rows []*userRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	err := db.InChunks(rows, 17, db.ParamBudgetFor(d.Dialect)-1, func(chunk []*userRow) error {
+		return insertUserChunk(ctx, q, chunk)
+	})
 	if err != nil {
 		return err
 	}
-	err = q.QueryRowContext(ctx, `INSERT INTO users (workspace_id, public_id, name, display_name, email, email_lower, role,
-		language, timezone, occupation, location, bio, from_api, status, password_hash, custom_attributes, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
-		r.workspaceID, r.publicID, r.name, r.displayName, r.email, strings.ToLower(r.email), r.role, r.language, r.timezone,
-		r.occupation, r.location, r.bio, r.fromAPI, r.status, r.passwordHash, attrs,
-		r.createdAt.UnixMilli(), r.updatedAt.UnixMilli()).Scan(&r.pk)
-	if db.IsUniqueViolation(err) {
-		return userConflict(err, r)
-	}
-	if err != nil {
-		return fmt.Errorf("insert user: %w", err)
-	}
-	return counter.Add(ctx, q, r.workspaceID, counter.Users, 1)
+	return counter.Add(ctx, q, rows[0].workspaceID, counter.Users, len(rows))
 }
 
-// userConflict names the unique field a failed write clashed on.
+// insertUserChunk inserts users in one statement. Ids are matched back by
+// public id: neither engine promises RETURNING rows in VALUES order.
+func insertUserChunk(ctx context.Context, q db.Querier, chunk []*userRow) error {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO users (workspace_id, public_id, name, display_name, email, email_lower, role,
+		language, timezone, occupation, location, bio, from_api, status, password_hash, custom_attributes, created_at, updated_at) VALUES `)
+	args := make([]any, 0, 1+17*len(chunk))
+	args = append(args, chunk[0].workspaceID)
+	byID := make(map[string]*userRow, len(chunk))
+	for i, r := range chunk {
+		attrs, err := encodeAttributes(r.attributes)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		args = append(args, r.publicID, r.name, r.displayName, r.email, strings.ToLower(r.email), r.role, r.language, r.timezone,
+			r.occupation, r.location, r.bio, r.fromAPI, r.status, r.passwordHash, attrs, r.createdAt.UnixMilli(), r.updatedAt.UnixMilli())
+		b.WriteString("($1, " + db.Placeholders(len(args)-16, 17) + ")")
+		byID[r.publicID] = r
+	}
+	rows, err := q.QueryContext(ctx, b.String()+` RETURNING id, public_id`, args...)
+	if err != nil {
+		return insertUsersErr(err, chunk)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pk int64
+		var publicID string
+		if err := rows.Scan(&pk, &publicID); err != nil {
+			return fmt.Errorf("insert users: %w", err)
+		}
+		byID[publicID].pk = pk
+	}
+	if err := rows.Err(); err != nil {
+		return insertUsersErr(err, chunk)
+	}
+	return nil
+}
+
+// insertUsersErr turns a failed insert into a conflict when a unique key
+// clashed: naming the value when one user was inserted, the field otherwise
+// (a bulk call checks its items first, so only a concurrent writer gets
+// here).
+func insertUsersErr(err error, chunk []*userRow) error {
+	switch {
+	case !db.IsUniqueViolation(err):
+		return fmt.Errorf("insert users: %w", err)
+	case len(chunk) == 1:
+		return userConflict(err, chunk[0])
+	case db.UniqueViolationOn(err, "public_id"):
+		return fault.Conflict("id_taken", "id", "a user with one of these ids was created meanwhile; retry")
+	}
+	return fault.Conflict("email_taken", "email", "a user with one of these emails was created meanwhile; retry")
+}
+
+// userConflict names the unique field a failed write of r clashed on.
 func userConflict(err error, r *userRow) error {
 	if db.UniqueViolationOn(err, "public_id") {
 		return fault.Conflict("id_taken", "id", "a user with id %q already exists", r.publicID)
@@ -148,33 +199,45 @@ func listUserRows(ctx context.Context, q db.Querier, workspaceID int64, f UserFi
 		add(`status = ?`, f.Status)
 	}
 	cond := strings.Join(where, " AND ")
-	var total int
-	var err error
+	// The total comes with the page in one statement: an unfiltered list
+	// reads the kept count, a filtered one counts its matches.
+	totalSQL := `(SELECT count(*) FROM users WHERE ` + cond + `)`
 	if len(where) == 1 {
-		total, err = counter.Get(ctx, q, workspaceID, counter.Users)
-	} else {
-		err = q.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE `+cond, args...).Scan(&total)
-	}
-	if err != nil {
-		return nil, 0, fmt.Errorf("count users: %w", err)
-	}
-	if total == 0 || f.Offset >= total {
-		return []userRow{}, total, nil
+		totalSQL = counter.Subquery("$1", counter.Users)
 	}
 	args = append(args, f.Limit, f.Offset)
-	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+cond+
+	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+`, `+totalSQL+` FROM users WHERE `+cond+
 		fmt.Sprintf(` ORDER BY name, public_id LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list users: %w", err)
 	}
 	defer rows.Close()
 	out := make([]userRow, 0, f.Limit)
+	var total int
 	for rows.Next() {
-		r, err := scanUser(rows)
+		r, err := scanUser(withTrailing{rows, &total})
 		if err != nil {
 			return nil, 0, fmt.Errorf("list users: %w", err)
 		}
 		out = append(out, r)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list users: %w", err)
+	}
+	if len(out) == 0 && f.Offset > 0 {
+		// A page past the end has no row to carry the total.
+		if err := q.QueryRowContext(ctx, `SELECT `+totalSQL, args[:len(args)-2]...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count users: %w", err)
+		}
+	}
+	return out, total, nil
 }
+
+// withTrailing scans a row whose last columns, after the ones the caller
+// asks for, go to extra.
+type withTrailing struct {
+	rows  rowScanner
+	extra any
+}
+
+func (w withTrailing) Scan(dest ...any) error { return w.rows.Scan(append(dest, w.extra)...) }
