@@ -3,9 +3,12 @@ package automation
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/rosterhq/roster/internal/db"
 )
 
 // QueueName is the River queue workflow steps run on.
@@ -48,8 +51,8 @@ type RiverQueue struct {
 	Client *river.Client[*sql.Tx]
 }
 
-// EnqueueStep implements Queue.
-func (q *RiverQueue) EnqueueStep(ctx context.Context, tx *sql.Tx, job StepJob, at time.Time) error {
+// EnqueueSteps implements Queue, with one River insert per enqueueBatch jobs.
+func (q *RiverQueue) EnqueueSteps(ctx context.Context, tx *sql.Tx, at time.Time, jobs ...StepJob) error {
 	// Only a future time is passed on: a job scheduled "now" by our clock can
 	// look a moment ahead of the database's and wait for River's scheduler
 	// (every 5 s) instead of running at once.
@@ -57,6 +60,17 @@ func (q *RiverQueue) EnqueueStep(ctx context.Context, tx *sql.Tx, job StepJob, a
 	if at.After(time.Now()) {
 		opts.ScheduledAt = at
 	}
-	_, err := q.Client.InsertTx(ctx, tx, stepArgs{StepJob: job}, opts)
-	return err
+	return db.InChunks(jobs, 1, enqueueBatch, func(chunk []StepJob) error {
+		params := make([]river.InsertManyParams, len(chunk))
+		for i, job := range chunk {
+			params[i] = river.InsertManyParams{Args: stepArgs{StepJob: job}, InsertOpts: opts}
+		}
+		if _, err := q.Client.InsertManyTx(ctx, tx, params); err != nil {
+			return fmt.Errorf("enqueue %d workflow steps: %w", len(chunk), err)
+		}
+		return nil
+	})
 }
+
+// enqueueBatch bounds the jobs one River insert carries.
+const enqueueBatch = 1000

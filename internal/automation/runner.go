@@ -42,9 +42,10 @@ type StepJob struct {
 
 // Queue enqueues step jobs inside the caller's transaction, so a step's job
 // exists exactly when the change that caused it committed. A zero time means
-// "as soon as possible".
+// "as soon as possible". Several jobs go in one insert: a bulk change can
+// start a run per item.
 type Queue interface {
-	EnqueueStep(ctx context.Context, tx *sql.Tx, job StepJob, at time.Time) error
+	EnqueueSteps(ctx context.Context, tx *sql.Tx, at time.Time, jobs ...StepJob) error
 }
 
 // Invoker runs registry operations by id (op.Registry).
@@ -165,7 +166,7 @@ func (r *Runner) Execute(ctx context.Context, job StepJob, _ int) error {
 	for i := 0; path != ""; i++ {
 		if i == maxStepsPerJob {
 			return r.db.InTx(ctx, func(tx *sql.Tx) error {
-				return r.queue.EnqueueStep(ctx, tx, StepJob{RunID: job.RunID, Path: path}, time.Time{})
+				return r.queue.EnqueueSteps(ctx, tx, time.Time{}, StepJob{RunID: job.RunID, Path: path})
 			})
 		}
 		next, err := r.runStep(ctx, job.RunID, path)
@@ -372,7 +373,7 @@ func (c stepCall) settle(ctx context.Context, tx *sql.Tx, input map[string]any, 
 		return "", r.finish(ctx, tx, st, RunSucceeded, "")
 	}
 	if at.After(r.now()) {
-		return "", r.queue.EnqueueStep(ctx, tx, StepJob{RunID: st.id, Path: nextPath}, at)
+		return "", r.queue.EnqueueSteps(ctx, tx, at, StepJob{RunID: st.id, Path: nextPath})
 	}
 	return nextPath, nil
 }
@@ -387,7 +388,7 @@ func (c stepCall) fail(ctx context.Context, input map[string]any, cause error) (
 			if err := r.record(ctx, tx, st, c.path, step, StepRetrying, c.attempt, input, nil, cause.Error()); err != nil {
 				return err
 			}
-			return r.queue.EnqueueStep(ctx, tx, StepJob{RunID: st.id, Path: c.path}, r.now().Add(policy.Backoff(c.attempt)))
+			return r.queue.EnqueueSteps(ctx, tx, r.now().Add(policy.Backoff(c.attempt)), StepJob{RunID: st.id, Path: c.path})
 		})
 	}
 	var nextPath string

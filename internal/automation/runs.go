@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/internal/db"
@@ -48,11 +50,74 @@ func eventTrigger(id, typ string, at time.Time, data json.RawMessage) map[string
 }
 
 // startRun inserts a run of version def of workflow wfID and enqueues its
-// first step, all in tx. Conditions decide whether it runs at all.
+// first step, all in tx. Conditions decide whether it runs at all. It is
+// startRuns of one run.
 func (r *Runner) startRun(ctx context.Context, tx *sql.Tx, workspaceID, wfID int64, version int, def Definition, trigger map[string]any, depth int) (Run, error) {
+	runs, err := r.startRuns(ctx, tx, []runStart{{workspaceID: workspaceID, workflowID: wfID, version: version, def: def,
+		trigger: trigger, depth: depth}})
+	if err != nil {
+		return Run{}, err
+	}
+	return runs[0], nil
+}
+
+// runStart is a run to start: a version of a workflow and its trigger.
+type runStart struct {
+	workspaceID int64
+	workflowID  int64
+	version     int
+	def         Definition
+	trigger     map[string]any
+	depth       int
+}
+
+// newRun is a run row about to be inserted.
+type newRun struct {
+	start   runStart
+	run     Run
+	trigger string // trigger data as JSON
+}
+
+// startRuns inserts runs with a few multi-row statements and enqueues the
+// first step of each that is running with one queue call, all in tx. It
+// returns the runs in the order given.
+func (r *Runner) startRuns(ctx context.Context, tx *sql.Tx, list []runStart) ([]Run, error) {
+	now := r.now()
+	rows := make([]newRun, len(list))
+	for i, st := range list {
+		nr, err := st.prepare(now)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = nr
+	}
+	err := db.InChunks(rows, 9, db.ParamBudgetFor(r.db.Dialect), func(chunk []newRun) error {
+		return insertRuns(ctx, tx, chunk, now)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start %d run(s), the first of workflow %d: %w", len(list), list[0].workflowID, err)
+	}
+	runs := make([]Run, len(rows))
+	var first []StepJob
+	for i, nr := range rows {
+		runs[i] = nr.run
+		if nr.run.Status == RunRunning {
+			first = append(first, StepJob{RunID: nr.run.ID, Path: "0"})
+		}
+	}
+	if len(first) > 0 {
+		if err := r.queue.EnqueueSteps(ctx, tx, time.Time{}, first...); err != nil {
+			return nil, err
+		}
+	}
+	return runs, nil
+}
+
+// prepare evaluates the run's conditions and encodes its trigger.
+func (st runStart) prepare(now time.Time) (newRun, error) {
 	status, msg := RunRunning, ""
-	for i, cond := range def.Conditions {
-		ok, err := evalCondition(cond, map[string]any{"trigger": trigger})
+	for i, cond := range st.def.Conditions {
+		ok, err := evalCondition(cond, map[string]any{"trigger": st.trigger})
 		if err != nil {
 			status, msg = RunFailed, fmt.Sprintf("conditions[%d]: %v", i, err)
 			break
@@ -62,29 +127,52 @@ func (r *Runner) startRun(ctx context.Context, tx *sql.Tx, workspaceID, wfID int
 			break
 		}
 	}
-	raw, err := json.Marshal(trigger)
+	raw, err := json.Marshal(st.trigger)
 	if err != nil {
-		return Run{}, fault.Invalid("trigger", "cannot be encoded as JSON: %v", err)
+		return newRun{}, fault.Invalid("trigger", "cannot be encoded as JSON: %v", err)
 	}
-	now := r.now()
-	run := Run{WorkflowID: wfID, Version: version, Status: status, Error: msg, Trigger: trigger, CreatedAt: now.Unix()}
-	var finished any
+	run := Run{WorkflowID: st.workflowID, Version: st.version, Status: status, Error: msg, Trigger: st.trigger, CreatedAt: now.Unix()}
 	if status != RunRunning {
-		finished = now.UnixMilli()
 		run.FinishedAt = now.Unix()
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO workflow_runs (workflow_id, workspace_id, version, status, trigger_data, depth, error, created_at, finished_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, wfID, workspaceID, version, status, string(raw), depth, msg,
-		now.UnixMilli(), finished).Scan(&run.ID)
-	if err != nil {
-		return Run{}, fmt.Errorf("start run of workflow %d: %w", wfID, err)
-	}
-	if status == RunRunning {
-		if err := r.queue.EnqueueStep(ctx, tx, StepJob{RunID: run.ID, Path: "0"}, time.Time{}); err != nil {
-			return Run{}, err
+	return newRun{start: st, run: run, trigger: string(raw)}, nil
+}
+
+// insertRuns inserts runs in one statement and sets their ids. Either
+// engine hands out a statement's ids in VALUES order but need not return
+// them in it, so the ids are sorted before they are matched to the rows.
+func insertRuns(ctx context.Context, tx *sql.Tx, chunk []newRun, now time.Time) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO workflow_runs (workflow_id, workspace_id, version, status, trigger_data, depth, error, created_at, finished_at) VALUES `)
+	args := make([]any, 0, 9*len(chunk))
+	for i, nr := range chunk {
+		if i > 0 {
+			q.WriteString(", ")
 		}
+		var finished any
+		if nr.run.Status != RunRunning {
+			finished = now.UnixMilli()
+		}
+		st := nr.start
+		args = append(args, st.workflowID, st.workspaceID, st.version, nr.run.Status, nr.trigger, st.depth, nr.run.Error, now.UnixMilli(), finished)
+		q.WriteString("(" + db.Placeholders(len(args)-8, 9) + ")")
 	}
-	return run, nil
+	rows, err := tx.QueryContext(ctx, q.String()+` RETURNING id`, args...)
+	if err != nil {
+		return err
+	}
+	ids, err := db.ScanInt64s(rows)
+	if err != nil {
+		return err
+	}
+	if len(ids) != len(chunk) {
+		return fmt.Errorf("inserted %d runs, got %d ids", len(chunk), len(ids))
+	}
+	slices.Sort(ids)
+	for i := range chunk {
+		chunk[i].run.ID = ids[i]
+	}
+	return nil
 }
 
 // GetRun returns a run with its steps in the order they started.

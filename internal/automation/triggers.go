@@ -15,54 +15,91 @@ import (
 // SetRunner connects the service to the runner that executes steps.
 func (s *Service) SetRunner(r *Runner) { s.runner = r }
 
-// OnEvent starts runs of the active workflows triggered by e, inside the
-// transaction that records e: the run exists exactly when the change does.
-// Register it with events.Log.OnRecord.
-func (s *Service) OnEvent(ctx context.Context, tx *sql.Tx, e events.Event) error {
+// OnEvent starts runs of the active workflows triggered by a batch of
+// events, inside the transaction that records them: a run exists exactly
+// when its change does. The batch costs one workflow look-up and a few
+// multi-row inserts, however many events it holds. Register it with
+// events.Log.OnRecord.
+func (s *Service) OnEvent(ctx context.Context, tx *sql.Tx, batch []events.Event) error {
 	depth := chainDepth(ctx)
 	if depth >= maxDepth {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, published_version FROM workflows
-		WHERE workspace_id = $1 AND trigger_type = $2 AND trigger_event = $3 AND status = $4`,
-		e.WorkspaceID, TriggerEvent, e.Type, StatusActive)
+	byType, err := triggeredWorkflows(ctx, tx, batch)
 	if err != nil {
-		return fmt.Errorf("find workflows for %s: %w", e.Type, err)
+		return err
 	}
-	type target struct {
-		id      int64
-		version int
-	}
-	var targets []target
-	for rows.Next() {
-		var t target
-		if err := rows.Scan(&t.id, &t.version); err != nil {
-			rows.Close()
-			return err
+	var starts []runStart
+	for _, e := range batch {
+		for _, w := range byType[e.Type] {
+			trigger := eventTrigger(e.ID, e.Type, e.OccurredAt, e.Data)
+			if w.def.Trigger.Filter != "" {
+				ok, err := evalCondition(w.def.Trigger.Filter, map[string]any{"trigger": trigger})
+				if err != nil || !ok {
+					continue // a filter that cannot be evaluated on this event does not match it
+				}
+			}
+			starts = append(starts, runStart{workspaceID: e.WorkspaceID, workflowID: w.id, version: w.version, def: w.def,
+				trigger: trigger, depth: depth})
 		}
-		targets = append(targets, t)
+	}
+	if len(starts) == 0 {
+		return nil
+	}
+	_, err = s.runner.startRuns(ctx, tx, starts)
+	return err
+}
+
+// triggeredWorkflow is an active workflow started by an event type, with its
+// published definition.
+type triggeredWorkflow struct {
+	id      int64
+	version int
+	def     Definition
+}
+
+// triggeredWorkflows returns the active workflows of the batch's workspace
+// triggered by the batch's event types, by type, in id order.
+func triggeredWorkflows(ctx context.Context, tx *sql.Tx, batch []events.Event) (map[string][]triggeredWorkflow, error) {
+	args := []any{batch[0].WorkspaceID, TriggerEvent, StatusActive}
+	seen := map[string]bool{}
+	for _, e := range batch {
+		if !seen[e.Type] {
+			seen[e.Type] = true
+			args = append(args, e.Type)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, published_version, trigger_event FROM workflows
+		WHERE workspace_id = $1 AND trigger_type = $2 AND status = $3 AND trigger_event IN (`+db.Placeholders(4, len(args)-3)+`)
+		ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find workflows for %s: %w", batch[0].Type, err)
+	}
+	type found struct {
+		w   triggeredWorkflow
+		typ string
+	}
+	var list []found
+	for rows.Next() {
+		var f found
+		if err := rows.Scan(&f.w.id, &f.w.version, &f.typ); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find workflows for %s: %w", batch[0].Type, err)
+		}
+		list = append(list, f)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, fmt.Errorf("find workflows for %s: %w", batch[0].Type, err)
 	}
-	for _, t := range targets {
-		def, err := definitionAt(ctx, tx, t.id, t.version)
-		if err != nil {
-			return err
+	out := make(map[string][]triggeredWorkflow, len(list))
+	for _, f := range list {
+		if f.w.def, err = definitionAt(ctx, tx, f.w.id, f.w.version); err != nil {
+			return nil, err
 		}
-		trigger := eventTrigger(e.ID, e.Type, e.OccurredAt, e.Data)
-		if def.Trigger.Filter != "" {
-			ok, err := evalCondition(def.Trigger.Filter, map[string]any{"trigger": trigger})
-			if err != nil || !ok {
-				continue // a filter that cannot be evaluated on this event does not match it
-			}
-		}
-		if _, err := s.runner.startRun(ctx, tx, e.WorkspaceID, t.id, t.version, def, trigger, depth); err != nil {
-			return err
-		}
+		out[f.typ] = append(out[f.typ], f.w)
 	}
-	return nil
+	return out, nil
 }
 
 // RunNow starts a run of the latest version by hand, with data as the

@@ -68,10 +68,10 @@ func ResolveUsers(ctx context.Context, q db.Querier, workspaceID int64, field st
 	}
 	found := make(map[string]UserRef, len(first))
 	pending := args[1:]
-	for _, n := range Chunks(len(pending), 1, ParamBudget) {
+	for _, n := range db.Chunks(len(pending), 1, db.ParamBudget) {
 		chunk := pending[:n]
 		pending = pending[n:]
-		rows, err := q.QueryContext(ctx, `WITH v(pid) AS (VALUES `+ValuesList(2, n)+`)
+		rows, err := q.QueryContext(ctx, `WITH v(pid) AS (VALUES `+db.ValuesList(2, n)+`)
 			SELECT u.id, u.public_id, u.name, u.email, u.role FROM v JOIN users u ON u.workspace_id = $1 AND u.public_id = v.pid`,
 			append([]any{workspaceID}, chunk...)...)
 		if err != nil {
@@ -109,10 +109,10 @@ func ResolveUsers(ctx context.Context, q db.Querier, workspaceID int64, field st
 func UsersByPK(ctx context.Context, q db.Querier, pks []int64) (map[int64]UserRef, error) {
 	out := make(map[int64]UserRef, len(pks))
 	start := 0
-	for _, n := range Chunks(len(pks), 1, ParamBudget) {
+	for _, n := range db.Chunks(len(pks), 1, db.ParamBudget) {
 		chunk := pks[start : start+n]
 		start += n
-		rows, err := q.QueryContext(ctx, `SELECT `+shortUserColumns+` FROM users WHERE id IN (`+Placeholders(1, len(chunk))+`)`, anySlice(chunk)...)
+		rows, err := q.QueryContext(ctx, `SELECT `+shortUserColumns+` FROM users WHERE id IN (`+db.Placeholders(1, len(chunk))+`)`, anySlice(chunk)...)
 		if err != nil {
 			return nil, fmt.Errorf("read users: %w", err)
 		}
@@ -130,70 +130,6 @@ func UsersByPK(ctx context.Context, q db.Querier, pks []int64) (map[int64]UserRe
 		}
 	}
 	return out, nil
-}
-
-// ParamBudget is how many parameters a list query sends at once. SQLite
-// resolves $N parameters by name with a linear scan, so a statement's cost
-// grows with the square of its parameters; PostgreSQL does fine with more
-// (see ParamBudgetFor).
-const ParamBudget = 256
-
-// ParamBudgetFor is the parameter budget of bulk writes on an engine.
-func ParamBudgetFor(d db.Dialect) int {
-	if d == db.Postgres {
-		return 4096
-	}
-	return ParamBudget
-}
-
-// Chunks splits n items of perItem parameters each into statement sizes: as
-// many full chunks as fit the budget, then the rest in powers of two. Every
-// size is a power of two, so a query comes in a handful of texts rather than
-// one per list length: SQLite's per-connection statement cache keeps only 256
-// texts and would otherwise fill up with them.
-func Chunks(n, perItem, budget int) []int {
-	size := 1
-	for size*2*perItem <= budget {
-		size *= 2
-	}
-	var out []int
-	for ; n >= size; n -= size {
-		out = append(out, size)
-	}
-	for p := size / 2; p >= 1; p /= 2 {
-		if n >= p {
-			out = append(out, p)
-			n -= p
-		}
-	}
-	return out
-}
-
-// ValuesList returns "($start), ($start+1), …" for n parameters: a VALUES
-// list to join on, as a CTE (SQLite names no columns of a VALUES subquery). Joining a list makes a unique-index lookup per item the
-// plain plan on both engines, where "col IN (…)" can make PostgreSQL scan a
-// whole workspace while its statistics lag behind a bulk insert.
-func ValuesList(start, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "($%d)", start+i)
-	}
-	return b.String()
-}
-
-// Placeholders returns "$start, $start+1, …" for n parameters.
-func Placeholders(start, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "$%d", start+i)
-	}
-	return b.String()
 }
 
 func anySlice[T any](xs []T) []any {
@@ -257,7 +193,7 @@ func FindGroup(ctx context.Context, q db.Querier, workspaceID, id int64) (Group,
 func insertMembers(ctx context.Context, q db.Querier, groupID int64, users []int64, now time.Time) ([]int64, error) {
 	var joined []int64
 	start := 0
-	for _, n := range Chunks(len(users), 1, ParamBudget-2) {
+	for _, n := range db.Chunks(len(users), 1, db.ParamBudget-2) {
 		chunk := users[start : start+n]
 		start += n
 		args := []any{groupID, now.UnixMilli()}

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/rosterhq/roster/internal/db"
+	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/fault"
 )
 
@@ -104,12 +105,11 @@ func (s *Service) BulkCreateUsers(ctx context.Context, workspaceID int64, in Bul
 		if err != nil {
 			return err
 		}
+		var plan bulkPlan
 		for _, it := range valid {
-			if err := s.bulkWrite(ctx, tx, workspaceID, mode, it, existing, schema, &out.Results[it.index]); err != nil {
-				return err
-			}
+			plan.add(mode, it, existing, schema, &out.Results[it.index])
 		}
-		return nil
+		return s.writeBulk(ctx, tx, workspaceID, plan)
 	})
 	if err != nil {
 		return BulkOutcome{}, fmt.Errorf("bulk create users: %w", err)
@@ -129,55 +129,72 @@ func (s *Service) BulkCreateUsers(ctx context.Context, workspaceID int64, in Bul
 	return out, nil
 }
 
-func (s *Service) bulkWrite(ctx context.Context, tx *sql.Tx, workspaceID int64, mode string, it *bulkItem, existing map[string]userRow,
-	schema attributeSchema, res *BulkItemResult) error {
+// bulkPlan is what a bulk call writes once every item is judged: the users
+// to insert, the users to update, and the event of each, in item order.
+type bulkPlan struct {
+	creates []*userRow
+	updates []*userRow
+	events  []events.Pending
+}
+
+// add judges one valid item against the existing users and the attribute
+// schema: it plans the item's write and event, or records why it is
+// skipped or refused, in res.
+func (p *bulkPlan) add(mode string, it *bulkItem, existing map[string]userRow, schema attributeSchema, res *BulkItemResult) {
 	prev, emailTaken := existing["e:"+strings.ToLower(it.row.email)]
 	if !emailTaken {
 		if holder, idTaken := existing["i:"+it.row.publicID]; idTaken && it.in.ID != "" {
 			res.fail(fault.Conflict("id_taken", "id", "a user with id %q already exists (%s)", it.row.publicID, holder.email))
-			return nil
+			return
 		}
 		if err := schemaErr(schema, it.row.attributes, nil); err != nil {
 			res.fail(err)
-			return nil
+			return
 		}
-		if err := insertUser(ctx, tx, &it.row); err != nil {
-			return err
-		}
-		if _, err := s.events.Record(ctx, tx, workspaceID, EventUserCreated, it.row.view()); err != nil {
-			return err
-		}
+		p.creates = append(p.creates, &it.row)
+		p.events = append(p.events, events.Pending{Type: EventUserCreated, Data: it.row.view()})
 		res.Status, res.ID = "created", it.row.publicID
-		return nil
+		return
 	}
 	switch mode {
 	case OnExistingSkip:
 		res.Status, res.ID = "skipped", prev.publicID
-		return nil
+		return
 	case OnExistingUpdate:
 		if err := applyUserUpdate(&prev, updateFromCreate(it.in)); err != nil {
 			res.fail(err)
-			return nil
+			return
 		}
 		if err := schemaErr(schema, prev.attributes, touchedKeys(it.in.Attributes, it.in.CustomAttributes)); err != nil {
 			res.fail(err)
-			return nil
+			return
 		}
 		if it.row.passwordHash != nil {
 			prev.passwordHash = it.row.passwordHash
 		}
 		prev.updatedAt = it.row.updatedAt
-		if err := updateUserRow(ctx, tx, &prev); err != nil {
-			return err
-		}
-		if _, err := s.events.Record(ctx, tx, workspaceID, EventUserUpdated, prev.view()); err != nil {
-			return err
-		}
+		p.updates = append(p.updates, &prev)
+		p.events = append(p.events, events.Pending{Type: EventUserUpdated, Data: prev.view()})
 		res.Status, res.ID = "updated", prev.publicID
-		return nil
+		return
 	}
 	res.fail(fault.Conflict("email_taken", "email", "a user with email %q already exists", it.row.email))
-	return nil
+}
+
+// writeBulk writes a plan in tx: new users with multi-row inserts, updates
+// one by one, then every event with one RecordMany, so that the webhook and
+// workflow hooks see the whole batch at once.
+func (s *Service) writeBulk(ctx context.Context, tx *sql.Tx, workspaceID int64, p bulkPlan) error {
+	if err := insertUsers(ctx, s.db, tx, p.creates); err != nil {
+		return err
+	}
+	for _, r := range p.updates {
+		if err := updateUserRow(ctx, tx, r); err != nil {
+			return err
+		}
+	}
+	_, err := s.events.RecordMany(ctx, tx, workspaceID, p.events)
+	return err
 }
 
 // schemaErr checks custom attribute values against the definitions.
@@ -280,10 +297,10 @@ func existingUsers(ctx context.Context, d *db.DB, q db.Querier, workspaceID int6
 		values []any
 	}{{"email_lower", emails}, {"public_id", ids}} {
 		pending := list.values
-		for _, n := range Chunks(len(pending), 1, ParamBudget) {
+		for _, n := range db.Chunks(len(pending), 1, db.ParamBudget) {
 			chunk := pending[:n]
 			pending = pending[n:]
-			rows, err := q.QueryContext(ctx, `WITH v(k) AS (VALUES `+ValuesList(2, n)+`)
+			rows, err := q.QueryContext(ctx, `WITH v(k) AS (VALUES `+db.ValuesList(2, n)+`)
 				SELECT `+prefixed("u.", userColumns)+` FROM v JOIN users u ON u.workspace_id = $1 AND u.`+list.column+` = v.k`+lock,
 				append([]any{workspaceID}, chunk...)...)
 			if err != nil {

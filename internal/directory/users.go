@@ -98,7 +98,7 @@ func (s *Service) CreateUser(ctx context.Context, workspaceID int64, in UserCrea
 		if err := s.checkAttributeValues(ctx, tx, workspaceID, EntityUser, r.attributes, nil); err != nil {
 			return err
 		}
-		if err := insertUser(ctx, tx, &r); err != nil {
+		if err := insertUsers(ctx, s.db, tx, []*userRow{&r}); err != nil {
 			return err
 		}
 		_, err := s.events.Record(ctx, tx, workspaceID, EventUserCreated, r.view())

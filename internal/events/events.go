@@ -28,8 +28,11 @@ type Event struct {
 	Data        json.RawMessage // the full resource (or change) as JSON
 }
 
-// Hook runs inside the recording transaction; an error aborts the change.
-type Hook func(ctx context.Context, tx *sql.Tx, e Event) error
+// Hook runs inside the recording transaction with the events of one Record
+// or RecordMany call, in log order and all of one workspace; an error aborts
+// the change. A hook gets the whole batch so that it can look up what it
+// needs once and write its rows in a few statements, not per event.
+type Hook func(ctx context.Context, tx *sql.Tx, batch []Event) error
 
 // Log records and reads events.
 type Log struct {
@@ -43,30 +46,96 @@ func NewLog(d *db.DB, now func() time.Time) *Log {
 	return &Log{db: d, now: now}
 }
 
-// OnRecord adds a hook run for every recorded event. Register hooks at start-
-// up, before serving.
+// OnRecord adds a hook run for every batch of recorded events. Register
+// hooks at start-up, before serving.
 func (l *Log) OnRecord(h Hook) { l.hooks = append(l.hooks, h) }
 
+// Pending is an event to record: its type and its data (marshalled to JSON).
+type Pending struct {
+	Type string
+	Data any
+}
+
 // Record appends an event of type typ with data (marshalled to JSON) inside
-// tx, then runs the hooks in tx.
+// tx, then runs the hooks in tx. It is RecordMany of one event.
 func (l *Log) Record(ctx context.Context, tx *sql.Tx, workspaceID int64, typ string, data any) (Event, error) {
-	raw, err := json.Marshal(data)
+	out, err := l.RecordMany(ctx, tx, workspaceID, []Pending{{Type: typ, Data: data}})
 	if err != nil {
-		return Event{}, fmt.Errorf("record %s: encode: %w", typ, err)
+		return Event{}, err
 	}
-	e := Event{ID: "evt_" + access.NewID(24), WorkspaceID: workspaceID, Type: typ,
-		OccurredAt: l.now().UTC().Truncate(time.Millisecond), Data: raw}
-	err = tx.QueryRowContext(ctx, `INSERT INTO events (event_id, workspace_id, type, occurred_at, data)
-		VALUES ($1, $2, $3, $4, $5) RETURNING seq`, e.ID, e.WorkspaceID, e.Type, e.OccurredAt.UnixMilli(), string(raw)).Scan(&e.Seq)
+	return out[0], nil
+}
+
+// RecordMany appends events of one workspace, in order, inside tx with a few
+// multi-row statements, then runs each hook once with all of them. It
+// returns the recorded events in the order given.
+func (l *Log) RecordMany(ctx context.Context, tx *sql.Tx, workspaceID int64, items []Pending) ([]Event, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	at := l.now().UTC().Truncate(time.Millisecond)
+	out := make([]Event, len(items))
+	for i, it := range items {
+		raw, err := json.Marshal(it.Data)
+		if err != nil {
+			return nil, fmt.Errorf("record %s: encode: %w", it.Type, err)
+		}
+		out[i] = Event{ID: "evt_" + access.NewID(24), WorkspaceID: workspaceID, Type: it.Type, OccurredAt: at, Data: raw}
+	}
+	err := db.InChunks(out, 3, db.ParamBudgetFor(l.db.Dialect)-2, func(chunk []Event) error {
+		return insertEvents(ctx, tx, chunk)
+	})
 	if err != nil {
-		return Event{}, fmt.Errorf("record %s: %w", typ, err)
+		return nil, fmt.Errorf("record %s: %w", batchName(out), err)
 	}
 	for _, h := range l.hooks {
-		if err := h(ctx, tx, e); err != nil {
-			return Event{}, fmt.Errorf("record %s: %w", typ, err)
+		if err := h(ctx, tx, out); err != nil {
+			return nil, fmt.Errorf("record %s: %w", batchName(out), err)
 		}
 	}
-	return e, nil
+	return out, nil
+}
+
+// insertEvents inserts events of one workspace and time in one statement and
+// sets their Seq. Rows are matched to events by event id: neither engine
+// promises RETURNING rows in VALUES order.
+func insertEvents(ctx context.Context, tx *sql.Tx, chunk []Event) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO events (workspace_id, occurred_at, event_id, type, data) VALUES `)
+	args := make([]any, 0, 2+3*len(chunk))
+	args = append(args, chunk[0].WorkspaceID, chunk[0].OccurredAt.UnixMilli())
+	index := make(map[string]int, len(chunk))
+	for i, e := range chunk {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		args = append(args, e.ID, e.Type, string(e.Data))
+		fmt.Fprintf(&q, "($1, $2, $%d, $%d, $%d)", len(args)-2, len(args)-1, len(args))
+		index[e.ID] = i
+	}
+	q.WriteString(" RETURNING event_id, seq")
+	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return err
+		}
+		chunk[index[id]].Seq = seq
+	}
+	return rows.Err()
+}
+
+// batchName names a batch in errors: its type when it is one event.
+func batchName(batch []Event) string {
+	if len(batch) == 1 {
+		return batch[0].Type
+	}
+	return fmt.Sprintf("%d events (%s, …)", len(batch), batch[0].Type)
 }
 
 // Filter selects events for List.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/db"
-	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/fault"
 )
 
@@ -134,9 +133,9 @@ func listCourseRows(ctx context.Context, q db.Querier, workspaceID int64, f Cour
 // coursesByID reads courses by id.
 func coursesByID(ctx context.Context, q db.Querier, ids []int64) (map[int64]courseRow, error) {
 	out := make(map[int64]courseRow, len(ids))
-	err := inChunks(ids, 1, directory.ParamBudget, func(chunk []int64) error {
+	err := db.InChunks(ids, 1, db.ParamBudget, func(chunk []int64) error {
 		return scanCoursesInto(ctx, q, `SELECT `+courseColumns+` FROM courses WHERE id IN (`+
-			directory.Placeholders(1, len(chunk))+`)`, anySlice(chunk), func(r courseRow) { out[r.pk] = r })
+			db.Placeholders(1, len(chunk))+`)`, anySlice(chunk), func(r courseRow) { out[r.pk] = r })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read courses: %w", err)
@@ -155,8 +154,8 @@ func anySlice[T any](xs []T) []any {
 // coursesByExternalID reads the workspace's courses with these external ids.
 func coursesByExternalID(ctx context.Context, q db.Querier, workspaceID int64, ids []string) (map[string]courseRow, error) {
 	out := make(map[string]courseRow, len(ids))
-	err := inChunks(ids, 1, directory.ParamBudget-1, func(chunk []string) error {
-		return scanCoursesInto(ctx, q, `WITH v(ext) AS (VALUES `+directory.ValuesList(2, len(chunk))+`)
+	err := db.InChunks(ids, 1, db.ParamBudget-1, func(chunk []string) error {
+		return scanCoursesInto(ctx, q, `WITH v(ext) AS (VALUES `+db.ValuesList(2, len(chunk))+`)
 			SELECT `+courseColumns+` FROM courses WHERE id IN (SELECT c.id FROM v JOIN courses c ON c.workspace_id = $1 AND c.external_id = v.ext)`,
 			append([]any{workspaceID}, anySlice(chunk)...),
 			func(r courseRow) { out[*r.externalID] = r })
@@ -187,7 +186,7 @@ func scanCoursesInto(ctx context.Context, q db.Querier, query string, args []any
 // keyed on (workspace_id, external_id) and sets each row's id. Rows must have
 // distinct external ids.
 func upsertCourses(ctx context.Context, d db.Dialect, q db.Querier, rows []*courseRow) error {
-	return inChunks(rows, 14, directory.ParamBudgetFor(d), func(chunk []*courseRow) error {
+	return db.InChunks(rows, 14, db.ParamBudgetFor(d), func(chunk []*courseRow) error {
 		return upsertChunk(ctx, q, chunk)
 	})
 }
@@ -200,7 +199,7 @@ func upsertChunk(ctx context.Context, q db.Querier, chunk []*courseRow) error {
 		n := len(args)
 		args = append(args, r.workspaceID, r.externalID, r.name, r.annotation, r.description, r.category, r.language, r.url,
 			r.durationMinutes, r.isDraft, r.status, r.publishedAt, r.createdAt.UnixMilli(), r.updatedAt.UnixMilli())
-		values[i] = "(" + directory.Placeholders(n+1, 14) + ")"
+		values[i] = "(" + db.Placeholders(n+1, 14) + ")"
 		byExternal[*r.externalID] = r
 	}
 	rows, err := q.QueryContext(ctx, `INSERT INTO courses (workspace_id, external_id, name, annotation, description, category,

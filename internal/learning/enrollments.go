@@ -96,7 +96,7 @@ func queryEnrollments(ctx context.Context, q db.Querier, query string, args ...a
 // loadAssignments reads enrollments by key and shows them, in key order.
 func (s *Service) loadAssignments(ctx context.Context, q db.Querier, keys []enrollmentKey, withUser, withCourse bool) ([]Assignment, error) {
 	var rows []enrollmentRow
-	err := inChunks(keys, 2, directory.ParamBudget, func(chunk []enrollmentKey) error {
+	err := db.InChunks(keys, 2, db.ParamBudget, func(chunk []enrollmentKey) error {
 		conds := make([]string, len(chunk))
 		args := make([]any, 0, 2*len(chunk))
 		for i, k := range chunk {
@@ -184,12 +184,12 @@ func groupSources(ctx context.Context, q db.Querier, users, courses []int64) (ma
 			courseArgs = append(courseArgs, courses[len(courses)-1])
 		}
 	}
-	err := inChunks(users, 1, directory.ParamBudget-len(courseArgs), func(chunk []int64) error {
-		ids := directory.Placeholders(1, len(chunk))
+	err := db.InChunks(users, 1, db.ParamBudget-len(courseArgs), func(chunk []int64) error {
+		ids := db.Placeholders(1, len(chunk))
 		args := anySlice(chunk)
 		courseCond := ""
 		if courseArgs != nil {
-			courseCond = ` AND r.course_id IN (` + directory.Placeholders(len(args)+1, len(courseArgs)) + `)`
+			courseCond = ` AND r.course_id IN (` + db.Placeholders(len(args)+1, len(courseArgs)) + `)`
 			args = append(args, courseArgs...)
 		}
 		rows, err := q.QueryContext(ctx, `WITH RECURSIVE `+userGroupsCTE(ids)+`

@@ -70,7 +70,7 @@ func (s *Service) Joined(ctx context.Context, tx *sql.Tx, workspaceID, groupID i
 		return out, nil
 	}
 	now := s.timestamp().UnixMilli()
-	err := inChunks(users, 1, directory.ParamBudget-3, func(chunk []int64) error {
+	err := db.InChunks(users, 1, db.ParamBudget-3, func(chunk []int64) error {
 		return s.joinedChunk(ctx, tx, workspaceID, groupID, chunk, now, out)
 	})
 	if err != nil {
@@ -91,7 +91,7 @@ func (s *Service) joinedChunk(ctx context.Context, tx *sql.Tx, workspaceID, grou
 		)
 		INSERT INTO enrollments (course_id, user_id, workspace_id, direct, status, assigned_at, deadline_at, progress, updated_at)
 		SELECT r.course_id, u.id, CAST($2 AS BIGINT), FALSE, 'assigned', CAST($3 AS BIGINT), r.deadline_at, 0, CAST($3 AS BIGINT)
-		FROM rules r CROSS JOIN users u WHERE u.id IN (`+directory.Placeholders(4, len(users))+`)
+		FROM rules r CROSS JOIN users u WHERE u.id IN (`+db.Placeholders(4, len(users))+`)
 		ON CONFLICT (course_id, user_id) DO NOTHING
 		RETURNING course_id, user_id`, args...)
 	if err != nil {
@@ -122,8 +122,8 @@ func (s *Service) Left(ctx context.Context, tx *sql.Tx, workspaceID int64, users
 // that are not direct, have no progress and that no rule reaches any more.
 func pruneUsers(ctx context.Context, q db.Querier, users []int64, courseID int64) (map[int64][]int64, error) {
 	out := map[int64][]int64{}
-	err := inChunks(users, 1, directory.ParamBudget-1, func(chunk []int64) error {
-		ids := directory.Placeholders(1, len(chunk))
+	err := db.InChunks(users, 1, db.ParamBudget-1, func(chunk []int64) error {
+		ids := db.Placeholders(1, len(chunk))
 		args := anySlice(chunk)
 		onlyCourse := ""
 		if courseID != 0 {

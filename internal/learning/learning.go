@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/db"
-	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/events"
 )
 
@@ -100,19 +99,6 @@ type NoContent struct{}
 // CourseIDParam addresses one course.
 type CourseIDParam struct {
 	ID int64 `path:"id" minimum:"1" doc:"Course id"`
-}
-
-// inChunks calls fn with consecutive chunks of items, sized by
-// directory.Chunks for perItem parameters each within budget.
-func inChunks[T any](items []T, perItem, budget int, fn func(chunk []T) error) error {
-	start := 0
-	for _, n := range directory.Chunks(len(items), perItem, budget) {
-		if err := fn(items[start : start+n]); err != nil {
-			return err
-		}
-		start += n
-	}
-	return nil
 }
 
 // page bounds for lists.

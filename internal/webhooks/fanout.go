@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/db"
 	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/fault"
 )
@@ -24,24 +25,28 @@ type deliverArgs struct {
 
 func (deliverArgs) Kind() string { return "webhook_delivery" }
 
-// OnEvent creates, inside the transaction recording e, a delivery and a job
-// for every active endpoint of the workspace subscribed to e's type. Register
-// it with events.Log.OnRecord.
-func (s *Service) OnEvent(ctx context.Context, tx *sql.Tx, e events.Event) error {
-	endpoints, err := s.activeEndpoints(ctx, tx, e.WorkspaceID)
+// OnEvent creates, inside the transaction recording a batch of events, a
+// delivery and a job for every event and every active endpoint of the
+// workspace subscribed to its type: one endpoint look-up, then a few
+// multi-row statements for the whole batch. Register it with
+// events.Log.OnRecord.
+func (s *Service) OnEvent(ctx context.Context, tx *sql.Tx, batch []events.Event) error {
+	endpoints, err := s.activeEndpoints(ctx, tx, batch[0].WorkspaceID)
 	if err != nil {
-		return fmt.Errorf("find webhook endpoints for %s: %w", e.Type, err)
+		return fmt.Errorf("find webhook endpoints for %s: %w", batch[0].Type, err)
 	}
-	var targets []int64
-	for _, r := range endpoints {
-		if r.subscribes(e.Type) {
-			targets = append(targets, r.id)
+	var list []newDelivery
+	for _, e := range batch {
+		for _, r := range endpoints {
+			if r.subscribes(e.Type) {
+				list = append(list, newDelivery{endpointID: r.id, eventID: e.ID, eventType: e.Type, occurredAt: e.OccurredAt})
+			}
 		}
 	}
-	if len(targets) == 0 {
+	if len(list) == 0 {
 		return nil
 	}
-	ids, err := s.insertDeliveries(ctx, tx, targets, e.ID, e.Type, e.OccurredAt)
+	ids, err := s.insertDeliveries(ctx, tx, list)
 	if err != nil {
 		return err
 	}
@@ -106,70 +111,73 @@ func (s *Service) activeEndpoints(ctx context.Context, tx *sql.Tx, workspaceID i
 	return eps, nil
 }
 
-// insertDeliveries adds one pending delivery of an event per endpoint, in
-// one statement, and returns their ids (in no particular order).
-func (s *Service) insertDeliveries(ctx context.Context, tx *sql.Tx, endpoints []int64, eventID, typ string, at time.Time) ([]int64, error) {
+// newDelivery is a pending delivery to create: an event for one endpoint.
+type newDelivery struct {
+	endpointID int64
+	eventID    string
+	eventType  string
+	occurredAt time.Time
+	testData   []byte // the payload of a test event, which is not in the log; nil otherwise
+}
+
+// insertDeliveries adds pending deliveries with a few multi-row statements
+// and returns their ids (in no particular order).
+func (s *Service) insertDeliveries(ctx context.Context, tx *sql.Tx, list []newDelivery) ([]int64, error) {
 	now := s.timestamp().UnixMilli()
-	var q strings.Builder
-	q.WriteString(`INSERT INTO webhook_deliveries (event_id, event_type, occurred_at, state, next_attempt_at, created_at, updated_at,
-		public_id, endpoint_id) VALUES `)
-	args := []any{eventID, typ, at.UnixMilli(), StatePending, now}
-	for i, ep := range endpoints {
-		if i > 0 {
-			q.WriteString(", ")
+	ids := make([]int64, 0, len(list))
+	err := db.InChunks(list, 6, db.ParamBudgetFor(s.db.Dialect)-2, func(chunk []newDelivery) error {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO webhook_deliveries (state, next_attempt_at, created_at, updated_at,
+			public_id, endpoint_id, event_id, event_type, occurred_at, test_data) VALUES `)
+		args := make([]any, 0, 2+6*len(chunk))
+		args = append(args, StatePending, now)
+		for i, d := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			var data any
+			if d.testData != nil {
+				data = string(d.testData)
+			}
+			args = append(args, "dlv_"+access.NewID(20), d.endpointID, d.eventID, d.eventType, d.occurredAt.UnixMilli(), data)
+			n := len(args)
+			fmt.Fprintf(&q, "($1, $2, $2, $2, $%d, $%d, $%d, $%d, $%d, $%d)", n-5, n-4, n-3, n-2, n-1, n)
 		}
-		args = append(args, "dlv_"+access.NewID(20), ep)
-		fmt.Fprintf(&q, "($1, $2, $3, $4, $5, $5, $5, $%d, $%d)", len(args)-1, len(args))
-	}
-	q.WriteString(" RETURNING id")
-	rows, err := tx.QueryContext(ctx, q.String(), args...)
+		rows, err := tx.QueryContext(ctx, q.String()+" RETURNING id", args...)
+		if err != nil {
+			return err
+		}
+		got, err := db.ScanInt64s(rows)
+		ids = append(ids, got...)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("create webhook deliveries: %w", err)
 	}
-	defer rows.Close()
-	ids := make([]int64, 0, len(endpoints))
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("create webhook deliveries: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
-// insertDelivery adds a pending delivery row.
-func (s *Service) insertDelivery(ctx context.Context, tx *sql.Tx, endpointID int64, eventID, typ string, at time.Time, testData []byte) (int64, error) {
-	now := s.timestamp().UnixMilli()
-	var data any
-	if testData != nil {
-		data = string(testData)
-	}
-	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO webhook_deliveries (public_id, endpoint_id, event_id, event_type, occurred_at,
-		test_data, state, next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) RETURNING id`,
-		"dlv_"+access.NewID(20), endpointID, eventID, typ, at.UnixMilli(), data, StatePending, now).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("create webhook delivery: %w", err)
-	}
-	return id, nil
-}
-
-// enqueue inserts one delivery job per id in tx.
+// enqueue inserts one delivery job per id in tx, up to enqueueBatch per
+// River call.
 func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, ids ...int64) error {
 	if s.jobs == nil {
 		return fmt.Errorf("webhooks: no job client")
 	}
-	params := make([]river.InsertManyParams, len(ids))
-	for i, id := range ids {
-		params[i] = river.InsertManyParams{Args: deliverArgs{DeliveryID: id},
-			InsertOpts: &river.InsertOpts{Queue: Queue, MaxAttempts: len(s.o.Schedule)}}
-	}
-	if _, err := s.jobs.InsertManyTx(ctx, tx, params); err != nil {
-		return fmt.Errorf("enqueue webhook deliveries: %w", err)
-	}
-	return nil
+	return db.InChunks(ids, 1, enqueueBatch, func(chunk []int64) error {
+		params := make([]river.InsertManyParams, len(chunk))
+		for i, id := range chunk {
+			params[i] = river.InsertManyParams{Args: deliverArgs{DeliveryID: id},
+				InsertOpts: &river.InsertOpts{Queue: Queue, MaxAttempts: len(s.o.Schedule)}}
+		}
+		if _, err := s.jobs.InsertManyTx(ctx, tx, params); err != nil {
+			return fmt.Errorf("enqueue webhook deliveries: %w", err)
+		}
+		return nil
+	})
 }
+
+// enqueueBatch bounds the jobs one River insert carries.
+const enqueueBatch = 1000
 
 // SendTest queues a webhook_endpoint.test event to one endpoint, whatever
 // its subscriptions and even when paused or disabled, and returns the
@@ -186,14 +194,15 @@ func (s *Service) SendTest(ctx context.Context, workspaceID int64, id string) (D
 			"message":    "This is a test event from Roster.",
 			"endpointId": r.publicID,
 		})
-		did, err := s.insertDelivery(ctx, tx, r.id, "evt_"+access.NewID(24), EventTest, now, data)
+		ids, err := s.insertDeliveries(ctx, tx, []newDelivery{{endpointID: r.id, eventID: "evt_" + access.NewID(24),
+			eventType: EventTest, occurredAt: now, testData: data}})
 		if err != nil {
 			return err
 		}
-		if err := s.enqueue(ctx, tx, did); err != nil {
+		if err := s.enqueue(ctx, tx, ids...); err != nil {
 			return err
 		}
-		out, err = s.getDelivery(ctx, tx, r, did)
+		out, err = s.getDelivery(ctx, tx, r, ids[0])
 		return err
 	})
 	return out, err
@@ -285,45 +294,37 @@ func (s *Service) Replay(ctx context.Context, workspaceID int64, id string, in R
 		if err != nil {
 			return fmt.Errorf("replay: find events: %w", err)
 		}
-		type ev struct {
-			id, typ string
-			at      int64
-		}
-		var list []ev
+		var list []newDelivery
 		for rows.Next() {
-			var e ev
-			if err := rows.Scan(&e.id, &e.typ, &e.at); err != nil {
+			d := newDelivery{endpointID: r.id}
+			var at int64
+			if err := rows.Scan(&d.eventID, &d.eventType, &at); err != nil {
 				rows.Close()
 				return err
 			}
-			if !r.subscribes(e.typ) {
+			if !r.subscribes(d.eventType) {
 				continue
 			}
 			if len(list) == maxReplay {
 				res.LimitReached = true
 				break
 			}
-			list = append(list, e)
+			d.occurredAt = time.UnixMilli(at)
+			list = append(list, d)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		ids := make([]int64, 0, len(list))
-		for _, e := range list {
-			did, err := s.insertDelivery(ctx, tx, r.id, e.id, e.typ, time.UnixMilli(e.at), nil)
-			if err != nil {
-				return err
-			}
-			ids = append(ids, did)
+		if len(list) == 0 {
+			return nil
+		}
+		ids, err := s.insertDeliveries(ctx, tx, list)
+		if err != nil {
+			return err
 		}
 		res.Queued = len(ids)
-		for start := 0; start < len(ids); start += 1000 {
-			if err := s.enqueue(ctx, tx, ids[start:min(start+1000, len(ids))]...); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.enqueue(ctx, tx, ids...)
 	})
 	return res, err
 }

@@ -34,7 +34,8 @@ func TestWriteResultsInOneBatch(t *testing.T) {
 		var ids []int64
 		must(d.InTx(ctx, func(tx *sql.Tx) error {
 			var err error
-			ids, err = s.insertDeliveries(ctx, tx, []int64{ep, ep, ep, ep}, "evt_1", "user.created", now)
+			d := newDelivery{endpointID: ep, eventID: "evt_1", eventType: "user.created", occurredAt: now}
+			ids, err = s.insertDeliveries(ctx, tx, []newDelivery{d, d, d, d})
 			return err
 		}))
 		if len(ids) != 4 {
