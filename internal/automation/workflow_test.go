@@ -347,3 +347,104 @@ func TestRunSurvivesRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestBulkImportTriggersPerEvent: a bulk call records its events as one
+// batch, and the hooks handle the batch at once; still every created user
+// starts its own run with its own trigger data (running or skipped by the
+// conditions), gets its own webhook delivery, and an updated user records
+// user.updated.
+func TestBulkImportTriggersPerEvent(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		var old struct{ ID string }
+		tenant.Call(t, http.MethodPost, "/api/v1/users", map[string]any{"name": "Old", "email": "old@example.com"}).
+			Expect(t, http.StatusCreated).JSON(t, &old)
+		receiver := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		defer receiver.Close()
+		var endpoint struct{ ID string }
+		tenant.Call(t, http.MethodPost, "/api/v1/webhooks", map[string]any{"url": receiver.URL, "eventTypes": []string{"user.created"}}).
+			Expect(t, http.StatusCreated).JSON(t, &endpoint)
+		locate := createWorkflow(t, tenant, map[string]any{
+			"trigger":    map[string]any{"type": "event", "event": "user.created"},
+			"conditions": []any{"trigger.data.roleAlias == 'learner'"},
+			"steps": []any{map[string]any{"id": "locate", "op": "users.update", "input": map[string]any{
+				"id": "{{ trigger.data.id }}", "location": "{{ 'L-' + trigger.data.name }}"}}},
+		})
+		publish(t, tenant, locate.ID)
+		// Only the bulk update sets this occupation; locate's updates do not.
+		onUpdate := createWorkflow(t, tenant, map[string]any{
+			"trigger": map[string]any{"type": "event", "event": "user.updated", "filter": "trigger.data.occupation == 'Updated'"},
+			"steps":   []any{map[string]any{"id": "look", "op": "users.list", "input": map[string]any{"limit": 1}}},
+		})
+		publish(t, tenant, onUpdate.ID)
+
+		items := []map[string]any{{"name": "Old", "email": "OLD@example.com", "occupation": "Updated"}}
+		for i := range 40 {
+			role := "learner"
+			if i%4 == 0 {
+				role = "manager"
+			}
+			items = append(items, map[string]any{"name": fmt.Sprintf("U%d", i), "email": fmt.Sprintf("u%d@example.com", i), "roleAlias": role})
+		}
+		var out struct {
+			Created, Updated int
+			Results          []struct{ ID string }
+		}
+		tenant.Call(t, http.MethodPost, "/api/v1/users/bulk", map[string]any{"users": items, "onExisting": "update"}).
+			Expect(t, http.StatusOK).JSON(t, &out)
+		if out.Created != 40 || out.Updated != 1 || out.Results[0].ID != old.ID {
+			t.Fatalf("bulk: %+v", out)
+		}
+
+		var dl struct {
+			Deliveries []struct{ EventID string }
+			TotalCount int
+		}
+		tenant.Call(t, http.MethodGet, "/api/v1/webhooks/"+endpoint.ID+"/deliveries?limit=100", nil).Expect(t, http.StatusOK).JSON(t, &dl)
+		events := map[string]bool{}
+		for _, d := range dl.Deliveries {
+			events[d.EventID] = true
+		}
+		if dl.TotalCount != 40 || len(events) != 40 {
+			t.Fatalf("%d deliveries of %d events, want one per created user (40)", dl.TotalCount, len(events))
+		}
+		for status, want := range map[string]int{"skipped": 10, "": 40} {
+			if n := runCount(t, tenant, locate.ID, status); n != want {
+				t.Fatalf("%d %q runs of locate, want %d", n, status, want)
+			}
+		}
+		waitFor(t, "locate runs finish", func() bool { return runCount(t, tenant, locate.ID, "succeeded") == 30 })
+		for i, r := range out.Results[1:] {
+			var u struct{ Location string }
+			tenant.Call(t, http.MethodGet, "/api/v1/users/"+r.ID, nil).Expect(t, http.StatusOK).JSON(t, &u)
+			if want := fmt.Sprintf("L-U%d", i); (i%4 != 0 && u.Location != want) || (i%4 == 0 && u.Location != "") {
+				t.Fatalf("user %d located %q: a run ran with another user's trigger, or a skipped run ran", i, u.Location)
+			}
+		}
+		if n := runCount(t, tenant, onUpdate.ID, ""); n != 1 {
+			t.Fatalf("%d runs on user.updated, want 1 (the bulk update)", n)
+		}
+	})
+}
+
+// runCount counts a workflow's runs, of one status unless status is empty.
+func runCount(t *testing.T, tenant *apptest.Tenant, wfID int64, status string) int {
+	t.Helper()
+	var page struct{ TotalCount int }
+	path := fmt.Sprintf("/api/v1/workflows/%d/runs?limit=1", wfID)
+	if status != "" {
+		path += "&status=" + status
+	}
+	tenant.Call(t, http.MethodGet, path, nil).Expect(t, http.StatusOK).JSON(t, &page)
+	return page.TotalCount
+}
+
+// waitFor polls cond for up to 20 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(25 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}

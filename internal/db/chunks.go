@@ -1,9 +1,6 @@
 package db
 
-import (
-	"fmt"
-	"strings"
-)
+import "strconv"
 
 // ParamBudget is how many parameters a list query sends at once. SQLite
 // resolves $N parameters by name with a linear scan, so a statement's cost
@@ -44,24 +41,27 @@ func Chunks(n, perItem, budget int) []int {
 
 // ValuesList returns "($start), ($start+1), …" for n parameters: a VALUES
 // list to join on, as a CTE (SQLite names no columns of a VALUES subquery).
-// Joining a list makes a unique-index lookup per item the plain plan on both
-// engines, where "col IN (…)" can make PostgreSQL scan a
-// whole workspace while its statistics lag behind a bulk insert.
-func ValuesList(start, n int) string { return paramList(start, n, "($%d)") }
+// On PostgreSQL a join is still costed on statistics: where they lag behind a
+// bulk insert, look each item up in a LATERAL subquery instead (see
+// directory's existingUsersSQL).
+func ValuesList(start, n int) string { return paramList(start, n, "($", ")") }
 
 // Placeholders returns "$start, $start+1, …" for n parameters.
-func Placeholders(start, n int) string { return paramList(start, n, "$%d") }
+func Placeholders(start, n int) string { return paramList(start, n, "$", "") }
 
-// paramList joins n parameters from $start, each written by format.
-func paramList(start, n int, format string) string {
-	var b strings.Builder
+// paramList joins n parameters from $start, each between before and after.
+// Bulk inserts build thousands per call, hence strconv rather than fmt.
+func paramList(start, n int, before, after string) string {
+	b := make([]byte, 0, n*(len(before)+len(after)+6))
 	for i := range n {
 		if i > 0 {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		fmt.Fprintf(&b, format, start+i)
+		b = append(b, before...)
+		b = strconv.AppendInt(b, int64(start+i), 10)
+		b = append(b, after...)
 	}
-	return b.String()
+	return string(b)
 }
 
 // InChunks calls fn with consecutive chunks of items, sized by Chunks for
