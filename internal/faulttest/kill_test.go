@@ -1,13 +1,8 @@
 package faulttest
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,60 +27,25 @@ func TestKillDuringCreatesLosesNothing(t *testing.T) {
 				t.Fatalf("no admin key printed:\n%s", first.stderr)
 			}
 
-			var acked sync.Map // email → id
-			var nAcked atomic.Int64
-			stop := make(chan struct{})
-			var wg sync.WaitGroup
-			client := &http.Client{Timeout: 5 * time.Second}
-			for w := 0; w < 16; w++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := 0; ; i++ {
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						email := fmt.Sprintf("w%d-%d@example.com", w, i)
-						body, _ := json.Marshal(map[string]any{"name": "Load", "email": email})
-						req, _ := http.NewRequest(http.MethodPost, first.URL+"/api/v1/users", bytes.NewReader(body))
-						req.Header.Set("Content-Type", "application/json")
-						req.Header.Set("X-API-KEY", first.Key)
-						resp, err := client.Do(req)
-						if err != nil {
-							return // the server is gone
-						}
-						var u struct{ ID string }
-						_ = json.NewDecoder(resp.Body).Decode(&u)
-						resp.Body.Close()
-						if resp.StatusCode == http.StatusCreated {
-							acked.Store(email, u.ID)
-							nAcked.Add(1)
-						}
-					}
-				}()
-			}
+			load := startCreateLoad(first.Key, 16, first)
 			time.Sleep(1500 * time.Millisecond)
 			first.kill()
-			close(stop)
-			wg.Wait()
-			if nAcked.Load() < 50 {
-				t.Fatalf("only %d creates acknowledged before the kill", nAcked.Load())
+			load.stop()
+			ids := load.ids()
+			if len(ids) < 50 {
+				t.Fatalf("only %d creates acknowledged before the kill", len(ids))
 			}
 
 			second := startServer(t, env...)
 			key := first.Key
 			missing := 0
-			acked.Range(func(k, v any) bool {
-				resp := get(t, second.URL+"/api/v1/users/"+v.(string), key)
-				if resp != http.StatusOK {
+			for _, id := range ids {
+				if get(t, second.URL+"/api/v1/users/"+id, key) != http.StatusOK {
 					missing++
 				}
-				return true
-			})
+			}
 			if missing > 0 {
-				t.Fatalf("%d of %d acknowledged users are missing after the kill", missing, nAcked.Load())
+				t.Fatalf("%d of %d acknowledged users are missing after the kill", missing, len(ids))
 			}
 			d, err := db.Open(t.Context(), db.Options{URL: dbURL})
 			if err != nil {
@@ -95,10 +55,10 @@ func TestKillDuringCreatesLosesNothing(t *testing.T) {
 			var users, created int
 			_ = d.Read().QueryRowContext(t.Context(), `SELECT count(*) FROM users`).Scan(&users)
 			_ = d.Read().QueryRowContext(t.Context(), `SELECT count(*) FROM events WHERE type = 'user.created'`).Scan(&created)
-			if users != created || int64(users) < nAcked.Load() {
-				t.Fatalf("%d users, %d user.created events, %d acknowledged: a write was torn", users, created, nAcked.Load())
+			if users != created || users < len(ids) {
+				t.Fatalf("%d users, %d user.created events, %d acknowledged: a write was torn", users, created, len(ids))
 			}
-			t.Logf("%s: %d creates acknowledged before SIGKILL, %d rows after restart, none lost", dialect, nAcked.Load(), users)
+			t.Logf("%s: %d creates acknowledged before SIGKILL, %d rows after restart, none lost", dialect, len(ids), users)
 			second.stop(t)
 		})
 	}
