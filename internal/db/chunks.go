@@ -76,3 +76,12 @@ func InChunks[T any](items []T, perItem, budget int, fn func(chunk []T) error) e
 	}
 	return nil
 }
+
+// Args turns a typed list into query arguments.
+func Args[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}

@@ -67,28 +67,25 @@ func ResolveUsers(ctx context.Context, q db.Querier, workspaceID int64, field st
 		return nil, err
 	}
 	found := make(map[string]UserRef, len(first))
-	pending := args[1:]
-	for _, n := range db.Chunks(len(pending), 1, db.ParamBudget) {
-		chunk := pending[:n]
-		pending = pending[n:]
-		rows, err := q.QueryContext(ctx, `WITH v(pid) AS (VALUES `+db.ValuesList(2, n)+`)
+	err := db.InChunks(args[1:], 1, db.ParamBudget, func(chunk []any) error {
+		rows, err := q.QueryContext(ctx, `WITH v(pid) AS (VALUES `+db.ValuesList(2, len(chunk))+`)
 			SELECT u.id, u.public_id, u.name, u.email, u.role FROM v JOIN users u ON u.workspace_id = $1 AND u.public_id = v.pid`,
 			append([]any{workspaceID}, chunk...)...)
 		if err != nil {
-			return nil, fmt.Errorf("find users: %w", err)
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			u, err := scanUserRef(rows)
 			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("find users: %w", err)
+				return err
 			}
 			found[u.ID] = u
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("find users: %w", err)
-		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
 	}
 	out := make([]UserRef, 0, len(first))
 	for i, id := range ids {
@@ -108,36 +105,25 @@ func ResolveUsers(ctx context.Context, q db.Querier, workspaceID int64, field st
 // UsersByPK returns the short forms of users by integer key.
 func UsersByPK(ctx context.Context, q db.Querier, pks []int64) (map[int64]UserRef, error) {
 	out := make(map[int64]UserRef, len(pks))
-	start := 0
-	for _, n := range db.Chunks(len(pks), 1, db.ParamBudget) {
-		chunk := pks[start : start+n]
-		start += n
-		rows, err := q.QueryContext(ctx, `SELECT `+shortUserColumns+` FROM users WHERE id IN (`+db.Placeholders(1, len(chunk))+`)`, anySlice(chunk)...)
+	err := db.InChunks(pks, 1, db.ParamBudget, func(chunk []int64) error {
+		rows, err := q.QueryContext(ctx, `SELECT `+shortUserColumns+` FROM users WHERE id IN (`+db.Placeholders(1, len(chunk))+`)`, db.Args(chunk)...)
 		if err != nil {
-			return nil, fmt.Errorf("read users: %w", err)
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			u, err := scanUserRef(rows)
 			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("read users: %w", err)
+				return err
 			}
 			out[u.PK] = u
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("read users: %w", err)
-		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read users: %w", err)
 	}
 	return out, nil
-}
-
-func anySlice[T any](xs []T) []any {
-	out := make([]any, len(xs))
-	for i, x := range xs {
-		out[i] = x
-	}
-	return out
 }
 
 // resolveGroupRows finds groups of the workspace by id, in the order given
@@ -192,10 +178,7 @@ func FindGroup(ctx context.Context, q db.Querier, workspaceID, id int64) (Group,
 // users that were not members before.
 func insertMembers(ctx context.Context, q db.Querier, groupID int64, users []int64, now time.Time) ([]int64, error) {
 	var joined []int64
-	start := 0
-	for _, n := range db.Chunks(len(users), 1, db.ParamBudget-2) {
-		chunk := users[start : start+n]
-		start += n
+	err := db.InChunks(users, 1, db.ParamBudget-2, func(chunk []int64) error {
 		args := []any{groupID, now.UnixMilli()}
 		values := make([]string, len(chunk))
 		for i, u := range chunk {
@@ -205,13 +188,14 @@ func insertMembers(ctx context.Context, q db.Querier, groupID int64, users []int
 		rows, err := q.QueryContext(ctx, `INSERT INTO group_members (group_id, user_id, added_at) VALUES `+
 			strings.Join(values, ", ")+` ON CONFLICT (group_id, user_id) DO NOTHING RETURNING user_id`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("insert memberships: %w", err)
+			return err
 		}
 		ids, err := db.ScanInt64s(rows)
-		if err != nil {
-			return nil, fmt.Errorf("insert memberships: %w", err)
-		}
 		joined = append(joined, ids...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("insert memberships: %w", err)
 	}
 	return joined, nil
 }

@@ -77,12 +77,7 @@ var keyLine = regexp.MustCompile(`rk_[A-Za-z0-9]{44}`)
 // startServer runs `roster serve` with env and waits until it is healthy.
 func startServer(t *testing.T, env ...string) *server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	cmd := exec.Command(rosterBinary(t), "serve", "--addr", addr, "--log-level", "warn")
 	cmd.Env = append(os.Environ(), env...)
 	s := &server{URL: "http://" + addr, cmd: cmd, stderr: &lockedBuffer{}}
@@ -147,5 +142,29 @@ func (s *server) stop(t *testing.T) {
 	case <-done:
 	case <-time.After(30 * time.Second):
 		t.Fatal("roster did not stop on SIGTERM")
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// waitFor polls cond until it holds or the timeout passes.
+func waitFor(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

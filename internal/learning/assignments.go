@@ -216,7 +216,7 @@ func (s *Service) assignUsers(ctx context.Context, tx *sql.Tx, c *courseRow, use
 	}
 	created := map[int64][]int64{}
 	err := db.InChunks(pks, 1, db.ParamBudget-4, func(chunk []int64) error {
-		args := append([]any{c.pk, c.workspaceID, now.UnixMilli(), deadline}, anySlice(chunk)...)
+		args := append([]any{c.pk, c.workspaceID, now.UnixMilli(), deadline}, db.Args(chunk)...)
 		rows, err := tx.QueryContext(ctx, `INSERT INTO enrollments (course_id, user_id, workspace_id, direct, status, assigned_at, deadline_at, progress, updated_at)
 			SELECT CAST($1 AS BIGINT), u.id, CAST($2 AS BIGINT), TRUE, 'assigned', CAST($3 AS BIGINT), CAST($4 AS BIGINT), 0, CAST($3 AS BIGINT)
 			FROM users u WHERE u.id IN (`+db.Placeholders(5, len(chunk))+`)
@@ -229,13 +229,13 @@ func (s *Service) assignUsers(ctx context.Context, tx *sql.Tx, c *courseRow, use
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE enrollments SET direct = TRUE, updated_at = $2
 			WHERE course_id = $1 AND direct = FALSE AND user_id IN (`+db.Placeholders(3, len(chunk))+`)`,
-			append([]any{c.pk, now.UnixMilli()}, anySlice(chunk)...)...); err != nil {
+			append([]any{c.pk, now.UnixMilli()}, db.Args(chunk)...)...); err != nil {
 			return err
 		}
 		if deadline == nil {
 			return nil
 		}
-		return moveDeadline(ctx, tx, c.pk, *deadline, now, `user_id IN (`+db.Placeholders(4, len(chunk))+`)`, anySlice(chunk)...)
+		return moveDeadline(ctx, tx, c.pk, *deadline, now, `user_id IN (`+db.Placeholders(4, len(chunk))+`)`, db.Args(chunk)...)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("enroll users: %w", err)

@@ -135,20 +135,12 @@ func coursesByID(ctx context.Context, q db.Querier, ids []int64) (map[int64]cour
 	out := make(map[int64]courseRow, len(ids))
 	err := db.InChunks(ids, 1, db.ParamBudget, func(chunk []int64) error {
 		return scanCoursesInto(ctx, q, `SELECT `+courseColumns+` FROM courses WHERE id IN (`+
-			db.Placeholders(1, len(chunk))+`)`, anySlice(chunk), func(r courseRow) { out[r.pk] = r })
+			db.Placeholders(1, len(chunk))+`)`, db.Args(chunk), func(r courseRow) { out[r.pk] = r })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read courses: %w", err)
 	}
 	return out, nil
-}
-
-func anySlice[T any](xs []T) []any {
-	out := make([]any, len(xs))
-	for i, x := range xs {
-		out[i] = x
-	}
-	return out
 }
 
 // coursesByExternalID reads the workspace's courses with these external ids.
@@ -157,7 +149,7 @@ func coursesByExternalID(ctx context.Context, q db.Querier, workspaceID int64, i
 	err := db.InChunks(ids, 1, db.ParamBudget-1, func(chunk []string) error {
 		return scanCoursesInto(ctx, q, `WITH v(ext) AS (VALUES `+db.ValuesList(2, len(chunk))+`)
 			SELECT `+courseColumns+` FROM courses WHERE id IN (SELECT c.id FROM v JOIN courses c ON c.workspace_id = $1 AND c.external_id = v.ext)`,
-			append([]any{workspaceID}, anySlice(chunk)...),
+			append([]any{workspaceID}, db.Args(chunk)...),
 			func(r courseRow) { out[*r.externalID] = r })
 	})
 	if err != nil {

@@ -179,14 +179,14 @@ func groupSources(ctx context.Context, q db.Querier, users, courses []int64) (ma
 	// repeating its last id) it comes in few texts.
 	var courseArgs []any
 	if len(courses) <= 64 {
-		courseArgs = anySlice(courses)
+		courseArgs = db.Args(courses)
 		for len(courseArgs)&(len(courseArgs)-1) != 0 {
 			courseArgs = append(courseArgs, courses[len(courses)-1])
 		}
 	}
 	err := db.InChunks(users, 1, db.ParamBudget-len(courseArgs), func(chunk []int64) error {
 		ids := db.Placeholders(1, len(chunk))
-		args := anySlice(chunk)
+		args := db.Args(chunk)
 		courseCond := ""
 		if courseArgs != nil {
 			courseCond = ` AND r.course_id IN (` + db.Placeholders(len(args)+1, len(courseArgs)) + `)`

@@ -80,7 +80,7 @@ func (s *Service) Joined(ctx context.Context, tx *sql.Tx, workspaceID, groupID i
 }
 
 func (s *Service) joinedChunk(ctx context.Context, tx *sql.Tx, workspaceID, groupID int64, users []int64, now int64, out map[int64][]int64) error {
-	args := append([]any{groupID, workspaceID, now}, anySlice(users)...)
+	args := append([]any{groupID, workspaceID, now}, db.Args(users)...)
 	rows, err := tx.QueryContext(ctx, `WITH RECURSIVE `+ancestorsCTE+`,
 		rules(course_id, deadline_at) AS (
 			SELECT x.course_id, min(x.deadline_at) FROM (
@@ -124,7 +124,7 @@ func pruneUsers(ctx context.Context, q db.Querier, users []int64, courseID int64
 	out := map[int64][]int64{}
 	err := db.InChunks(users, 1, db.ParamBudget-1, func(chunk []int64) error {
 		ids := db.Placeholders(1, len(chunk))
-		args := anySlice(chunk)
+		args := db.Args(chunk)
 		onlyCourse := ""
 		if courseID != 0 {
 			args = append(args, courseID)
