@@ -238,8 +238,9 @@ func (a *App) openWebhooks() error {
 	return nil
 }
 
-// Start begins the background work: River's workers, workflow schedules and
-// the pruning of expired idempotency keys. Close stops it.
+// Start begins the background work: River's workers, workflow schedules,
+// overdue sweeps, planner statistics of changed tables (PostgreSQL) and the
+// pruning of expired idempotency keys. Close stops it.
 func (a *App) Start(ctx context.Context) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return err
@@ -250,6 +251,7 @@ func (a *App) Start(ctx context.Context) error {
 		defer close(a.done)
 		go a.Automation.ScheduleLoop(ctx, a.Config.ScheduleInterval, a.Log)
 		go a.Learning.RunOverdueSweeps(ctx, time.Minute, a.Log)
+		go a.DB.RunAnalyzeLoop(ctx, 30*time.Second, a.Log)
 		a.pruneLoop(ctx)
 	}()
 	return nil
