@@ -182,6 +182,8 @@ func (m errorMapper) toProblem(ctx context.Context, err error) *Problem {
 		switch {
 		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 			p = newProblem(http.StatusServiceUnavailable, "request_cancelled", "The request was cancelled or timed out before it finished.")
+		case db.IsUnstorableText(err):
+			p = newProblem(http.StatusUnprocessableEntity, "invalid_text", "Text may not contain NUL characters or invalid UTF-8.")
 		case db.IsUnavailable(err):
 			// A retryable condition, not a bug: say so, so that clients and
 			// no-code tools retry instead of giving up.

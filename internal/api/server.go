@@ -80,6 +80,7 @@ func New(d Deps) (*Server, error) {
 	h = withIdempotency(d.Idempotency, d.Logger, h)
 	h = withRateLimit(d.Limiter, d.DefaultRateLimit, d.Now, h)
 	h = withAuthentication(d.Auth, errs, h)
+	h = withStorableText(h)
 	h = scim.Errors(scim.Prefix, h) // the SCIM face answers SCIM errors, also for refusals above
 	h = withCanonicalPath(h)
 	h = withRecovery(d.Logger, h)

@@ -31,6 +31,14 @@ func IsUniqueViolation(err error) bool {
 	return false
 }
 
+// IsUnstorableText reports whether PostgreSQL refused a string it cannot
+// store: a NUL character (22021, or 22P05 in jsonb) or bytes that are not
+// UTF-8.
+func IsUnstorableText(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "22021" || pg.Code == "22P05")
+}
+
 // IsForeignKeyViolation reports whether err is a foreign-key failure.
 func IsForeignKeyViolation(err error) bool {
 	var pg *pgconn.PgError

@@ -24,7 +24,7 @@ type Assign struct {
 	Users            []string `json:"users,omitempty" maxItems:"1000" doc:"User ids to enroll directly"`
 	Groups           []int64  `json:"groups,omitempty" maxItems:"100" doc:"Groups whose present and future members are enrolled"`
 	IncludeSubgroups bool     `json:"includeSubgroups,omitempty" doc:"The group assignments also reach members of subgroups, present and future"`
-	DeadlineAt       int64    `json:"deadlineAt,omitempty" minimum:"0" doc:"Unix seconds; 0 for none. When given it also becomes the deadline of covered enrollments not yet completed."`
+	DeadlineAt       int64    `json:"deadlineAt,omitempty" minimum:"0" maximum:"253402300799" doc:"Unix seconds; 0 for none. When given it also becomes the deadline of covered enrollments not yet completed."`
 	AssignAt         int64    `json:"assignAt,omitempty" minimum:"0" doc:"Konstantly's scheduled assignment: not supported, so only 0 or a time not in the future"`
 }
 
@@ -53,10 +53,14 @@ type AssignedEvent struct {
 	EnrollmentsCreated int64                 `json:"enrollmentsCreated"`
 }
 
+// maxDeadline is the end of year 9999 in Unix seconds: later values would
+// overflow when kept in milliseconds.
+const maxDeadline = 253402300799
+
 func checkTiming(deadlineAt, assignAt int64, now time.Time) error {
 	var f fault.Fields
-	if deadlineAt < 0 {
-		f.Add("deadlineAt", "must be Unix seconds, or 0 for none")
+	if deadlineAt < 0 || deadlineAt > maxDeadline {
+		f.Add("deadlineAt", "must be Unix seconds up to the end of year 9999, or 0 for none")
 	}
 	if assignAt < 0 || assignAt > now.Unix()+60 {
 		f.Add("assignAt", "scheduled assignments are not supported; leave assignAt out")

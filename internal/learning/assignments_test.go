@@ -189,6 +189,7 @@ func TestAssignRefusesBadInput(t *testing.T) {
 			{"unknown group", map[string]any{"groups": []int64{g, 999999}}, "groups[1]"},
 			{"other workspace's group", map[string]any{"groups": []int64{foreignGroup}}, "groups[0]"},
 			{"negative deadline", map[string]any{"users": []string{"ann"}, "deadlineAt": -5}, "deadlineAt"},
+			{"deadline past year 9999", map[string]any{"users": []string{"ann"}, "deadlineAt": int64(9223372036854775807)}, "deadlineAt"},
 			{"scheduled", map[string]any{"users": []string{"ann"}, "assignAt": time.Now().Add(time.Hour).Unix()}, "assignAt"},
 			{"users not a list", map[string]any{"users": "ann"}, "users"},
 			{"unknown field", map[string]any{"users": []string{"ann"}, "shoe": 1}, "shoe"},

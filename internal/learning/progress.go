@@ -119,7 +119,7 @@ func (s *Service) CompleteEnrollment(ctx context.Context, workspaceID, courseID 
 // POST /users/{id}/assignments).
 type AssignCourses struct {
 	Courses    []int64 `json:"courses" minItems:"1" maxItems:"100" doc:"Course ids"`
-	DeadlineAt int64   `json:"deadlineAt,omitempty" minimum:"0" doc:"Unix seconds; 0 for none"`
+	DeadlineAt int64   `json:"deadlineAt,omitempty" minimum:"0" maximum:"253402300799" doc:"Unix seconds; 0 for none"`
 	AssignAt   int64   `json:"assignAt,omitempty" minimum:"0" doc:"Scheduled assignment: not supported, so only 0 or a time not in the future"`
 }
 

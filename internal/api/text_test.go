@@ -1,0 +1,52 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/rosterhq/roster/internal/app/apptest"
+)
+
+// Text one engine cannot store (PostgreSQL refuses NUL in text and jsonb)
+// is refused alike on both, naming the field, and nothing is written.
+func TestUnstorableTextIsRefused(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		cases := []struct {
+			name, method, path, body string
+			status                   int
+			field                    string
+		}{
+			{"user name", http.MethodPost, "/api/v1/users", `{"name":"A\u0000B","email":"a@example.com"}`, 422, "name"},
+			{"attribute value", http.MethodPost, "/api/v1/users", `{"name":"A","email":"b@example.com","customAttributes":{"k":"v\u0000"}}`, 422, "customAttributes.k"},
+			{"bulk item", http.MethodPost, "/api/v1/users/bulk", `{"users":[{"name":"A","email":"c@example.com"},{"name":"\u0000","email":"d@example.com"}]}`, 422, "users.1.name"},
+			{"group name", http.MethodPost, "/api/v1/groups", `{"name":"G\u0000"}`, 422, "name"},
+			{"course title", http.MethodPost, "/api/v1/courses", `{"title":"C\u0000"}`, 422, "title"},
+			{"course import", http.MethodPost, "/api/v1/courses/courses-exporter/public/import", `{"courses":[{"courseId":"x","title":"\u0000"}]}`, 422, "courses.0.title"},
+			{"query", http.MethodGet, "/api/v1/users?query=%00", "", 400, "query"},
+			{"query not UTF-8", http.MethodGet, "/api/v1/groups?query=%ff", "", 400, "query"},
+			{"user id", http.MethodGet, "/api/v1/users/a%00b", "", 404, ""},
+			{"user id not UTF-8", http.MethodGet, "/api/v1/users/%ff", "", 404, ""},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				r := apptest.Request{Method: c.method, Path: c.path, Key: tenant.Key}
+				if c.body != "" {
+					r.Body = c.body
+				}
+				p := s.Do(t, r).Problem(t, c.status)
+				if c.field != "" && len(p.Errors[c.field]) == 0 {
+					t.Fatalf("problem does not name %s: %+v", c.field, p)
+				}
+			})
+		}
+		for _, table := range []string{"users", "groups", "courses", "events"} {
+			if n := s.Count(t, table); n != 0 {
+				t.Errorf("%d rows in %s after refusals", n, table)
+			}
+		}
+		// A literal backslash-u in text is fine.
+		s.Do(t, apptest.Request{Method: http.MethodPost, Path: "/api/v1/users", Key: tenant.Key,
+			Body: `{"name":"C:\\u0000 path","email":"e@example.com"}`}).Expect(t, http.StatusCreated)
+	})
+}
