@@ -69,7 +69,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return err
 	}
 	for _, m := range migs {
-		err := db.InTx(ctx, func(tx *sql.Tx) error {
+		err := db.migrationTx(ctx, func(tx *sql.Tx) error {
 			if db.Dialect == Postgres {
 				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLockID); err != nil {
 					return fmt.Errorf("lock: %w", err)
@@ -89,6 +89,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
 			}
+			if step := goSteps[db.Dialect][m.Version]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
 				m.Version, m.Name, time.Now().UnixMilli())
 			return err
@@ -98,6 +103,67 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// goSteps are the parts of a migration that SQL alone cannot express; each
+// runs in its migration's transaction after the file's SQL.
+var goSteps = map[Dialect]map[int]func(context.Context, *sql.Tx) error{
+	SQLite: {8: autoincrementEverywhere},
+}
+
+// migrationTx runs fn in a transaction. On SQLite it takes the writer
+// connection with foreign keys off, as SQLite's table rebuild requires (a
+// DROP TABLE would otherwise cascade into the rows that reference it), and
+// checks every foreign key before committing.
+func (db *DB) migrationTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.Dialect != SQLite {
+		return db.InTx(ctx, fn)
+	}
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("take writer: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return fmt.Errorf("foreign keys off: %w", err)
+	}
+	// Back on even when the migration fails: the connection goes back to the pool.
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`) //nolint:errcheck
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := foreignKeysHold(ctx, tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func foreignKeysHold(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return fmt.Errorf("check foreign keys: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table string
+		var rowid sql.NullInt64
+		var parent string
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return fmt.Errorf("check foreign keys: %w", err)
+		}
+		return fmt.Errorf("foreign key broken: %s row %d references a missing %s", table, rowid.Int64, parent)
+	}
+	return rows.Err()
 }
 
 // SchemaVersion returns the highest applied migration version, 0 if none.
