@@ -51,7 +51,7 @@ func withIdempotency(store *idempotency.Store, log *slog.Logger, next http.Handl
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		sc := idempotency.Scope{APIKeyID: p.KeyID, Method: r.Method, Path: r.URL.Path, Key: key}
-		sum := sha256.Sum256(append([]byte(r.URL.RawQuery+"\n"), body...))
+		sum := sha256.Sum256(append([]byte(r.URL.RawQuery+"\n"), canonicalJSON(body)...))
 		fingerprint := hex.EncodeToString(sum[:])
 
 		rec, err := store.Begin(r.Context(), sc, fingerprint)

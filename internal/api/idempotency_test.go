@@ -91,3 +91,17 @@ func TestIdempotencyUnderConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// The fingerprint compares the request as JSON, not as bytes: a retry that
+// only reorders keys or changes whitespace replays the first answer.
+func TestIdempotencyFingerprintIsCanonicalJSON(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		first := postWithKey(t, s, tenant.Key, "canon", `{"name":"Ada","email":"ada@example.com"}`).Expect(t, http.StatusCreated)
+		again := postWithKey(t, s, tenant.Key, "canon", "{ \"email\" : \"ada@example.com\",\n  \"name\": \"Ada\" }").Expect(t, http.StatusCreated)
+		if again.Header.Get("Idempotent-Replayed") != "true" || string(again.Body) != string(first.Body) {
+			t.Fatalf("reformatted retry was not replayed: %s", again.Body)
+		}
+		postWithKey(t, s, tenant.Key, "canon", `{"email":"ada@example.com","name":"Ada L"}`).Problem(t, http.StatusUnprocessableEntity)
+	})
+}

@@ -2,11 +2,8 @@ package api
 
 import (
 	"bytes"
-	"cmp"
-	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -46,14 +43,12 @@ func withStorableText(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if bytes.Contains(body, []byte(`\u0000`)) {
-			if field, found := nulField(body); found {
-				pr := newProblem(http.StatusUnprocessableEntity, "invalid_text", "Text may not contain NUL characters.")
-				pr.addField(field, "must not contain NUL characters")
-				pr.Detail = summarize(pr)
-				writeProblem(w, r, pr)
-				return
-			}
+		if f, found := inspectJSON(body); found {
+			pr := newProblem(f.status, f.kind.code(), "The request body holds text Roster cannot store as sent.")
+			pr.addField(f.field, f.kind.reason())
+			pr.Detail = summarize(pr)
+			writeProblem(w, r, pr)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -61,44 +56,3 @@ func withStorableText(next http.Handler) http.Handler {
 
 func bad(s string) bool { return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) }
 
-// nulField returns the dotted path (users.3.name) of the first string, key
-// or value, holding a NUL in a JSON document. A body that is not JSON is left
-// to the operation's own decoding.
-func nulField(body []byte) (string, bool) {
-	var doc any
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return "", false
-	}
-	return findNul(doc, "")
-}
-
-func findNul(v any, path string) (string, bool) {
-	join := func(k string) string {
-		if path == "" {
-			return k
-		}
-		return path + "." + k
-	}
-	switch t := v.(type) {
-	case string:
-		if strings.IndexByte(t, 0) >= 0 {
-			return cmp.Or(path, "body"), true
-		}
-	case []any:
-		for i, e := range t {
-			if f, ok := findNul(e, join(strconv.Itoa(i))); ok {
-				return f, true
-			}
-		}
-	case map[string]any:
-		for k, e := range t {
-			if strings.IndexByte(k, 0) >= 0 {
-				return cmp.Or(path, "body"), true
-			}
-			if f, ok := findNul(e, join(k)); ok {
-				return f, true
-			}
-		}
-	}
-	return "", false
-}

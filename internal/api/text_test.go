@@ -23,6 +23,13 @@ func TestUnstorableTextIsRefused(t *testing.T) {
 			{"group name", http.MethodPost, "/api/v1/groups", `{"name":"G\u0000"}`, 422, "name"},
 			{"course title", http.MethodPost, "/api/v1/courses", `{"title":"C\u0000"}`, 422, "title"},
 			{"course import", http.MethodPost, "/api/v1/courses/courses-exporter/public/import", `{"courses":[{"courseId":"x","title":"\u0000"}]}`, 422, "courses.0.title"},
+			{"invalid UTF-8 byte", http.MethodPost, "/api/v1/users", "{\"name\":\"A\",\"email\":\"b\xffu2@example.com\"}", 422, "email"},
+			{"unpaired surrogate", http.MethodPost, "/api/v1/users", `{"name":"\ud800x","email":"s@example.com"}`, 422, "name"},
+			{"lone low surrogate", http.MethodPost, "/api/v1/groups", `{"name":"\udc00"}`, 422, "name"},
+			{"invalid UTF-8 in a key", http.MethodPost, "/api/v1/users", "{\"name\":\"A\",\"email\":\"k@example.com\",\"customAttributes\":{\"\xc3\":1}}", 422, "customAttributes.\ufffd"},
+			{"invalid UTF-8 in a bulk item", http.MethodPost, "/api/v1/users/bulk", "{\"users\":[{\"name\":\"A\",\"email\":\"x@example.com\"},{\"name\":\"\xe2\x82\",\"email\":\"y@example.com\"}]}", 422, "users.1.name"},
+			{"duplicate key", http.MethodPost, "/api/v1/users", `{"name":"A","email":"d1@example.com","email":"d2@example.com"}`, 400, "email"},
+			{"duplicate nested key", http.MethodPost, "/api/v1/users", `{"name":"A","email":"d3@example.com","customAttributes":{"k":1,"k":2}}`, 400, "customAttributes.k"},
 			{"query", http.MethodGet, "/api/v1/users?query=%00", "", 400, "query"},
 			{"query not UTF-8", http.MethodGet, "/api/v1/groups?query=%ff", "", 400, "query"},
 			{"user id", http.MethodGet, "/api/v1/users/a%00b", "", 404, ""},
@@ -45,7 +52,13 @@ func TestUnstorableTextIsRefused(t *testing.T) {
 				t.Errorf("%d rows in %s after refusals", n, table)
 			}
 		}
-		// A literal backslash-u in text is fine.
+		// Over SCIM as well (the same middleware guards every face).
+		scimKey := tenant.NewKey(t, "scim")
+		s.Do(t, apptest.Request{Method: http.MethodPost, Path: "/scim/v2/Users", Key: scimKey,
+			Body: "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"b\xffu2@example.com\"}"}).Expect(t, http.StatusUnprocessableEntity)
+		// A literal backslash-u in text is fine, and so are surrogate pairs.
+		s.Do(t, apptest.Request{Method: http.MethodPost, Path: "/api/v1/users", Key: tenant.Key,
+			Body: `{"name":"Smile \ud83d\ude00","email":"pair@example.com"}`}).Expect(t, http.StatusCreated)
 		s.Do(t, apptest.Request{Method: http.MethodPost, Path: "/api/v1/users", Key: tenant.Key,
 			Body: `{"name":"C:\\u0000 path","email":"e@example.com"}`}).Expect(t, http.StatusCreated)
 	})
