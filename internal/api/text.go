@@ -55,4 +55,3 @@ func withStorableText(next http.Handler) http.Handler {
 }
 
 func bad(s string) bool { return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) }
-
