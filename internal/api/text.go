@@ -14,8 +14,10 @@ const maxTextCheckedBody = 64 << 20
 
 // withStorableText refuses text that one of the engines cannot store: a NUL
 // character (PostgreSQL rejects it in text and jsonb, SQLite would keep it)
-// or invalid UTF-8 in the path or query. Refusing it here, naming the field,
-// keeps both engines alike and keeps it from reaching a statement as a 500.
+// or invalid UTF-8 anywhere in the path, query or JSON body, and repeated
+// keys in a JSON object (see inspectJSON). Refusing it here, naming the field,
+// keeps both engines alike, keeps it from reaching a statement as a 500, and
+// covers every face (REST, platform, SCIM) at once.
 func withStorableText(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if bad(r.URL.Path) {
