@@ -156,6 +156,7 @@ func (s *Service) Ops() []op.Any {
 				if err == nil && run.WorkflowID != in.ID {
 					err = fault.NotFound("run")
 				}
+				run = s.visibleTo(run, p)
 				return &runOutput{Body: run}, err
 			}},
 		&op.Op[inboundInput, runOutput]{ID: "workflows.inbound_webhook", Tag: tag, Method: http.MethodPost, Path: "/hooks/in/{token}",

@@ -24,6 +24,7 @@ type Run struct {
 	CreatedAt  int64          `json:"createdAt"`
 	FinishedAt int64          `json:"finishedAt" doc:"0 while running"`
 	Steps      []StepRun      `json:"steps,omitempty"`
+	Redacted   string         `json:"redacted,omitempty" doc:"Set when the trigger's data is hidden because this key lacks its read scope"`
 }
 
 // StepRun is one step of a run: its resolved input, output or error,
@@ -40,6 +41,7 @@ type StepRun struct {
 	StartedAt  int64  `json:"startedAt" doc:"Unix milliseconds"`
 	FinishedAt int64  `json:"finishedAt" doc:"Unix milliseconds; 0 while retrying"`
 	DurationMs int64  `json:"durationMs"`
+	Redacted   string `json:"redacted,omitempty" doc:"Set when input and output are hidden because this key lacks the read scope of the step's data"`
 }
 
 // triggerData is what a run's expressions see as `trigger`.

@@ -58,8 +58,9 @@ type WorkflowPatch struct {
 }
 
 // check validates d and, when p is given, that p holds the scope of every
-// operation d calls: a key cannot use a workflow to do what it may not do
-// itself. Runs then act with those operations' rights.
+// operation d calls and the read scopes of the event that triggers it: a key
+// cannot use a workflow to do or read what it may not itself. Runs then act
+// with those operations' rights.
 func (s *Service) check(d Definition, p *access.Principal) error {
 	if s.catalog == nil {
 		return fmt.Errorf("workflow catalog not ready")
@@ -76,9 +77,12 @@ func (s *Service) check(d Definition, p *access.Principal) error {
 			f.Add(path+".op", "this API key lacks the %q scope that %s needs", e.Scope, st.Op)
 		}
 	})
+	for _, sc := range eventScopesMissing(d.Trigger, *p) {
+		f.Add("definition.trigger.event", "this API key lacks the %q scope that reading %s events needs", sc, d.Trigger.Event)
+	}
 	if err := f.Err(); err != nil {
 		fe, _ := fault.As(err)
-		fe.Kind, fe.Code, fe.Message = fault.KindForbidden, "insufficient_scope", "the workflow uses operations this API key may not perform"
+		fe.Kind, fe.Code, fe.Message = fault.KindForbidden, "insufficient_scope", "the workflow uses operations or events this API key may not use"
 		return fe
 	}
 	return nil
