@@ -158,6 +158,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	steps := &automation.RiverQueue{}
 	runner := automation.NewRunner(d, a.Now, a.Registry, steps, mailer, a.Outbound)
 	a.Automation.SetRunner(runner)
+	a.Automation.AllowPrivateTargets(cfg.AllowPrivateTargets)
 	a.Events.OnRecord(a.Automation.OnEvent)
 
 	// Events and webhooks: every recorded event creates its deliveries and

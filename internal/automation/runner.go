@@ -66,6 +66,8 @@ type Runner struct {
 	queue   Queue
 	mailer  Mailer // nil when no SMTP server is configured
 	http    HTTPDoer
+	// allowPrivate lets http.request steps target private addresses.
+	allowPrivate bool
 }
 
 // NewRunner returns a Runner. mailer may be nil.
@@ -411,13 +413,13 @@ func (c stepCall) fail(ctx context.Context, input map[string]any, cause error) (
 }
 
 // permanent reports errors that a retry cannot fix: the operation refused
-// its input or its target does not exist.
+// its input, its target does not exist, or the target address is forbidden.
 func permanent(err error) bool {
 	switch fault.KindOf(err) {
 	case fault.KindInvalid, fault.KindNotFound, fault.KindConflict, fault.KindForbidden:
 		return true
 	}
-	return false
+	return refused(err)
 }
 
 // record upserts the step run row.

@@ -30,6 +30,8 @@ type Service struct {
 	now     func() time.Time
 	catalog Catalog
 	runner  *Runner
+	// allowPrivate lets http.request steps target private addresses.
+	allowPrivate bool
 }
 
 // NewService returns a Service. The catalog is set later (SetCatalog), once
@@ -67,6 +69,11 @@ func (s *Service) check(d Definition, p *access.Principal) error {
 	}
 	if err := Validate(d, s.catalog); err != nil {
 		return prefixFields(err, "definition")
+	}
+	var targets fault.Fields
+	s.checkTargets(d, &targets)
+	if err := targets.Err(); err != nil {
+		return err
 	}
 	if p == nil {
 		return nil

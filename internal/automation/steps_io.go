@@ -64,7 +64,11 @@ func (r *Runner) sendEmail(ctx context.Context, in map[string]any) (map[string]a
 }
 
 func (r *Runner) request(ctx context.Context, in map[string]any) (map[string]any, error) {
-	url, _ := in["url"].(string)
+	target, _ := in["url"].(string)
+	url, err := r.checkTarget(target)
+	if err != nil {
+		return nil, err
+	}
 	method := "GET"
 	if m, ok := in["method"].(string); ok && m != "" {
 		method = strings.ToUpper(m)

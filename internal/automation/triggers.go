@@ -13,7 +13,7 @@ import (
 )
 
 // SetRunner connects the service to the runner that executes steps.
-func (s *Service) SetRunner(r *Runner) { s.runner = r }
+func (s *Service) SetRunner(r *Runner) { s.runner, r.allowPrivate = r, s.allowPrivate }
 
 // OnEvent starts runs of the active workflows triggered by a batch of
 // events, inside the transaction that records them: a run exists exactly

@@ -152,8 +152,10 @@ func Forbidden(a netip.Addr) string {
 	return ""
 }
 
-// CheckURL validates a target URL before it is stored: absolute http or
-// https, a host, no credentials, at most 2,000 characters. Unless
+// CheckURL validates a target URL before it is stored and before it is
+// used: absolute http or https, a host, no credentials, at most 2,000
+// characters; a numeric host in any form browsers accept (see whatwgIPv4) is
+// rewritten as a dotted quad. Unless
 // allowPrivate, a literal forbidden address or a name that is plainly local
 // ("localhost", "*.localhost", "*.local", "*.internal") is refused here too;
 // other names are checked when connecting, on every request. The message
@@ -178,10 +180,22 @@ func CheckURL(raw string, allowPrivate bool) (*url.URL, error) {
 	if u.Fragment != "" {
 		return nil, errors.New("must not have a #fragment")
 	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if a, numeric, err := whatwgIPv4(host); err != nil {
+		return nil, err
+	} else if numeric {
+		// Store the address as every client will read it, so that what was
+		// checked is what is dialled.
+		port := u.Port()
+		u.Host = a.String()
+		if port != "" {
+			u.Host += ":" + port
+		}
+		host = a.String()
+	}
 	if allowPrivate {
 		return u, nil
 	}
-	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
 	if a, err := netip.ParseAddr(host); err == nil {
 		if reason := Forbidden(a); reason != "" {
 			return nil, fmt.Errorf("must not point at a %s (private targets are not allowed on this server)", reason)

@@ -114,3 +114,49 @@ func TestTimeout(t *testing.T) {
 		t.Fatalf("err %v after %s, want a timeout after 200ms", err, time.Since(start))
 	}
 }
+
+// Numeric hosts are read as browsers read them (the URL Standard's IPv4
+// parser), so no spelling of a private address gets past the save-time check.
+func TestCheckURLReadsNumericHostsAsBrowsersDo(t *testing.T) {
+	cases := []struct {
+		raw     string
+		private bool   // refused unless private targets are allowed
+		invalid bool   // never a valid host
+		host    string // the host stored, when accepted
+	}{
+		{raw: "http://2130706433/", private: true, host: "127.0.0.1"},
+		{raw: "http://0x7f.1/", private: true, host: "127.0.0.1"},
+		{raw: "http://127.1/", private: true, host: "127.0.0.1"},
+		{raw: "http://017700000001/", private: true, host: "127.0.0.1"},
+		{raw: "http://0/", private: true, host: "0.0.0.0"},
+		{raw: "http://0x0A.0.0.1:8080/x", private: true, host: "10.0.0.1:8080"},
+		{raw: "http://169.254.169.254./", private: true, host: "169.254.169.254"},
+		{raw: "http://3627734734/", host: "216.58.214.206"},
+		{raw: "http://0xd8.0x3a.0xd6.0xce/", host: "216.58.214.206"},
+		{raw: "http://1.2.3.4.5/", invalid: true},
+		{raw: "http://256.1.1.1/", invalid: true},
+		{raw: "http://1.2.0x1g/", invalid: false, host: "1.2.0x1g"}, // a name: its last label is not a number
+		{raw: "http://4294967296/", invalid: true},
+		{raw: "http://hooks.example.com/", host: "hooks.example.com"},
+		{raw: "http://[::ffff:192.168.0.1]/", private: true, host: "[::ffff:192.168.0.1]"},
+	}
+	for _, c := range cases {
+		u, err := CheckURL(c.raw, false)
+		switch {
+		case c.invalid || c.private:
+			if err == nil {
+				t.Errorf("CheckURL(%q) accepted %s", c.raw, u)
+			}
+		case err != nil:
+			t.Errorf("CheckURL(%q): %v", c.raw, err)
+		case u.Host != c.host:
+			t.Errorf("CheckURL(%q) host %q, want %q", c.raw, u.Host, c.host)
+		}
+		if c.private {
+			u, err := CheckURL(c.raw, true)
+			if err != nil || u.Host != c.host {
+				t.Errorf("CheckURL(%q, allow private) = %v, %v; want host %s", c.raw, u, err, c.host)
+			}
+		}
+	}
+}
