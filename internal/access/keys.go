@@ -102,7 +102,7 @@ func (s *Service) ListKeys(ctx context.Context, workspaceID int64) ([]Key, error
 // RevokeKey revokes a key at once; requests with it are refused from then on.
 // Returns not_found if no such active key exists.
 func (s *Service) RevokeKey(ctx context.Context, id string) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`,
 			s.now().UnixMilli(), id)
 		if err != nil {
@@ -111,19 +111,12 @@ func (s *Service) RevokeKey(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fault.NotFound("active key " + id)
 		}
-		s.forget(id)
-		return nil
+		return s.db.Notify(ctx, tx, authChannel, id)
 	})
-}
-
-// authCacheTTL bounds how long a verified key is trusted without asking the
-// database again, so that a revocation on any node takes effect everywhere
-// within it.
-const authCacheTTL = 5 * time.Second
-
-type cachedPrincipal struct {
-	p       Principal
-	expires time.Time
+	if err == nil {
+		s.authCache.forget(id) // after the commit, so no request re-caches the key in between
+	}
+	return err
 }
 
 // Authenticate resolves a presented secret to its principal. Returns an
@@ -135,12 +128,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	}
 	hash := hashSecret(secret)
 	now := s.now()
-	if v, ok := s.authCache.Load(hash); ok {
-		if c := v.(cachedPrincipal); now.Before(c.expires) {
-			s.touch(ctx, id)
-			return c.p, nil
-		}
-		s.authCache.Delete(hash)
+	if p, ok := s.authCache.get(hash, now); ok {
+		s.touch(ctx, id)
+		return p, nil
 	}
 	var (
 		p       Principal
@@ -163,7 +153,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	p.KeyID = id
 	p.Scopes = splitScopes(scopes)
 	p.RateLimit = int(rate.Int64)
-	s.authCache.Store(hash, cachedPrincipal{p: p, expires: now.Add(authCacheTTL)})
+	s.authCache.put(hash, p, now)
 	s.touch(ctx, id)
 	return p, nil
 }
@@ -195,17 +185,6 @@ func (t *lastUsedThrottle) due(id string, now time.Time) bool {
 	}
 	t.last[id] = now
 	return true
-}
-
-// forget drops cached verifications of key id on this node at once (other
-// nodes drop theirs within authCacheTTL).
-func (s *Service) forget(id string) {
-	s.authCache.Range(func(k, v any) bool {
-		if v.(cachedPrincipal).p.KeyID == id {
-			s.authCache.Delete(k)
-		}
-		return true
-	})
 }
 
 func keyIDOf(secret string) (string, bool) {

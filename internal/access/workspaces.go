@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -25,9 +24,9 @@ type Service struct {
 	db       *db.DB
 	now      func() time.Time
 	lastUsed lastUsedThrottle
-	// authCache maps a verified secret's hash to its principal for a few
-	// seconds.
-	authCache sync.Map
+	// authCache maps a verified secret's hash to its principal while
+	// invalidations can reach this node (see authcache.go).
+	authCache authCache
 }
 
 // NewService returns a Service over d; now is the clock (time.Now in

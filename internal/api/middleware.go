@@ -157,15 +157,19 @@ func presentedKey(r *http.Request) string {
 // withAuthentication puts the principal of a presented key in the context. A
 // request without a key passes through (operations refuse it with 401); a
 // request with a bad key is refused here.
-func withAuthentication(auth Authenticator, errs errorMapper, next http.Handler) http.Handler {
+func withAuthentication(auth Authenticator, throttle authThrottle, errs errorMapper, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secret := presentedKey(r)
 		if secret == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if throttle.refuse(w, r) {
+			return
+		}
 		p, err := auth.Authenticate(r.Context(), secret)
 		if err != nil {
+			throttle.failed(r, err)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="roster"`)
 			writeProblem(w, r, errs.toProblem(r.Context(), err))
 			return

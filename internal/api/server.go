@@ -26,6 +26,7 @@ type Deps struct {
 	Idempotency      *idempotency.Store
 	Limiter          *ratelimit.Limiter
 	DefaultRateLimit int // requests per minute per key; 0 disables the limit
+	AuthFailureLimit int // failed authentications per minute per client address; 0 disables the throttle
 	Registry         *op.Registry
 	Users            directory.UserOps
 	Version          string
@@ -79,7 +80,7 @@ func New(d Deps) (*Server, error) {
 	var h http.Handler = withProblemForUnrouted(mux)
 	h = withIdempotency(d.Idempotency, d.Logger, h)
 	h = withRateLimit(d.Limiter, d.DefaultRateLimit, d.Now, h)
-	h = withAuthentication(d.Auth, errs, h)
+	h = withAuthentication(d.Auth, authThrottle{limiter: d.Limiter, limit: d.AuthFailureLimit, now: d.Now}, errs, h)
 	h = withStorableText(h)
 	h = scim.Errors(scim.Prefix, h) // the SCIM face answers SCIM errors, also for refusals above
 	h = withCanonicalPath(h)

@@ -49,6 +49,9 @@ type Config struct {
 	// RateLimit is the default requests per minute per API key; 0 disables.
 	// Default 1200. A key can carry its own limit.
 	RateLimit int
+	// AuthFailureLimit is how many failed authentications a client address
+	// may make per minute before it is answered 429; 0 disables.
+	AuthFailureLimit int
 	// ShutdownTimeout bounds graceful shutdown. Default 15 s.
 	ShutdownTimeout time.Duration
 	// SMTPURL configures outgoing mail (smtp://user:pass@host:587?from=…);
@@ -84,7 +87,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults documented on Config.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", DataDir: "data", RateLimit: 1200, ShutdownTimeout: 15 * time.Second,
+	return Config{Addr: "127.0.0.1:8080", DataDir: "data", RateLimit: 1200, AuthFailureLimit: 30, ShutdownTimeout: 15 * time.Second,
 		ScheduleInterval: 15 * time.Second}
 }
 
@@ -201,7 +204,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.Server, err = api.New(api.Deps{
 		Logger: log, Now: a.Now, DB: d, Auth: a.Access, Idempotency: a.Idempotency,
-		Limiter: ratelimit.New(a.Now), DefaultRateLimit: cfg.RateLimit,
+		Limiter: ratelimit.New(a.Now), DefaultRateLimit: cfg.RateLimit, AuthFailureLimit: cfg.AuthFailureLimit,
 		Registry: a.Registry, Users: users, Version: Version, SCIM: scimFace,
 	})
 	if err != nil {
@@ -248,6 +251,7 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	ctx, a.stop = context.WithCancel(ctx)
 	a.done = make(chan struct{})
+	a.Access.WatchRevocations(ctx)
 	go func() {
 		defer close(a.done)
 		go a.Automation.ScheduleLoop(ctx, a.Config.ScheduleInterval, a.Log)

@@ -23,10 +23,10 @@ import (
 const usage = `roster — people & learning platform with an integration-first API
 
 Usage:
-  roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--log-level info]
+  roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--auth-failure-limit 30] [--log-level info]
                      [--smtp-url smtp://…] [--allow-private-targets]
   roster migrate     [db flags]
-  roster workspaces  create NAME | list                                        [db flags]
+  roster workspaces  create NAME | list | delete NAME [--yes]            [db flags]
   roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
   roster keys        list --workspace NAME | revoke KEY_ID                   [db flags]
   roster import      users.csv [--url http://127.0.0.1:8080] [--key KEY] [--map "Col=field,…"] [--on-existing error|skip|update] [--restart]
@@ -115,6 +115,8 @@ func serve(ctx context.Context, args []string, env Env) error {
 	fs, c := newFlags("serve", env)
 	fs.StringVar(&c.cfg.Addr, "addr", envOr(env, "ROSTER_ADDR", c.cfg.Addr), "listen address")
 	rate := fs.String("rate-limit", envOr(env, "ROSTER_RATE_LIMIT", strconv.Itoa(c.cfg.RateLimit)), "default requests per minute per API key (0 = unlimited)")
+	authFailures := fs.String("auth-failure-limit", envOr(env, "ROSTER_AUTH_FAILURE_LIMIT", strconv.Itoa(c.cfg.AuthFailureLimit)),
+		"failed authentications per minute per client address before it is answered 429 (0 = unlimited)")
 	fs.StringVar(&c.cfg.SMTPURL, "smtp-url", env.Getenv("ROSTER_SMTP_URL"), "SMTP server for workflow email: smtp://user:pass@host:587?from=Name%20<addr>")
 	allowDefault, err := strconv.ParseBool(envOr(env, "ROSTER_ALLOW_PRIVATE_TARGETS", "false"))
 	if err != nil {
@@ -140,6 +142,9 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("--rate-limit: want a whole number ≥ 0, got %q", *rate)
 	}
 	c.cfg.RateLimit = n
+	if c.cfg.AuthFailureLimit, err = strconv.Atoi(*authFailures); err != nil || c.cfg.AuthFailureLimit < 0 {
+		return fmt.Errorf("--auth-failure-limit: want a whole number ≥ 0, got %q", *authFailures)
+	}
 	tuneGC(env)
 	a, err := c.open(ctx, env)
 	if err != nil {
@@ -203,10 +208,12 @@ func migrate(ctx context.Context, args []string, env Env) error {
 
 func workspaces(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		return errors.New("usage: roster workspaces create NAME | list")
+		return errors.New("usage: roster workspaces create NAME | list | delete NAME --yes")
 	}
 	fs, c := newFlags("workspaces "+args[0], env)
-	if err := fs.Parse(args[1:]); err != nil {
+	yes := fs.Bool("yes", false, "delete: confirm deleting the workspace and everything in it")
+	names, err := parseInterspersed(fs, args[1:])
+	if err != nil {
 		return err
 	}
 	a, err := c.open(ctx, env)
@@ -216,15 +223,17 @@ func workspaces(ctx context.Context, args []string, env Env) error {
 	defer a.Close()
 	switch args[0] {
 	case "create":
-		if fs.NArg() != 1 {
+		if len(names) != 1 {
 			return errors.New("usage: roster workspaces create NAME")
 		}
-		ws, err := a.Access.CreateWorkspace(ctx, fs.Arg(0))
+		ws, err := a.Access.CreateWorkspace(ctx, names[0])
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "%d\t%s\n", ws.ID, ws.Name)
 		return nil
+	case "delete":
+		return deleteWorkspace(ctx, a, names, *yes, env)
 	case "list":
 		list, err := a.Access.ListWorkspaces(ctx)
 		if err != nil {
@@ -238,6 +247,22 @@ func workspaces(ctx context.Context, args []string, env Env) error {
 		return tw.Flush()
 	}
 	return fmt.Errorf("unknown workspaces command %q", args[0])
+}
+
+// parseInterspersed parses flags placed before, between or after the
+// positional arguments ("delete acme --yes") and returns the positionals.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 func keys(ctx context.Context, args []string, env Env) error {

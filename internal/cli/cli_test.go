@@ -104,3 +104,30 @@ func waitHealthy(t *testing.T, url string) {
 	}
 	t.Fatalf("%s never became healthy", url)
 }
+
+func TestWorkspacesDeleteAsksFirst(t *testing.T) {
+	env := map[string]string{"ROSTER_DATA_DIR": t.TempDir()}
+	for _, name := range []string{"acme", "globex"} {
+		if _, _, err := run(t, env, "workspaces", "create", name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key, _, err := run(t, env, "keys", "create", "--workspace", "acme", "--scopes", "all")
+	if err != nil || key == "" {
+		t.Fatal(err)
+	}
+	_, _, err = run(t, env, "workspaces", "delete", "acme")
+	if err == nil || !strings.Contains(err.Error(), "1 API keys") || !strings.Contains(err.Error(), "--yes") {
+		t.Fatalf("delete without --yes: %v", err)
+	}
+	if _, errOut, err := run(t, env, "workspaces", "delete", "acme", "--yes"); err != nil || !strings.Contains(errOut, `deleted workspace "acme"`) {
+		t.Fatalf("delete --yes: %q %v", errOut, err)
+	}
+	list, _, _ := run(t, env, "workspaces", "list")
+	if strings.Contains(list, "acme") || !strings.Contains(list, "globex") {
+		t.Fatalf("after delete: %q", list)
+	}
+	if _, _, err := run(t, env, "workspaces", "delete", "acme", "--yes"); err == nil {
+		t.Fatal("deleting a missing workspace succeeded")
+	}
+}

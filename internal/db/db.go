@@ -45,6 +45,8 @@ type DB struct {
 	read    *sql.DB
 	// Location is the SQLite file path or the PostgreSQL DSN without password.
 	Location string
+	// dsn is the PostgreSQL connection string, for Listen's own connection.
+	dsn string
 }
 
 // Options selects and tunes the database.
@@ -126,7 +128,7 @@ func openPostgres(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	pool.SetMaxOpenConns(maxConns)
 	pool.SetMaxIdleConns(maxConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{Dialect: Postgres, write: pool, read: pool, Location: redactDSN(dsn)}
+	db := &DB{Dialect: Postgres, write: pool, read: pool, Location: redactDSN(dsn), dsn: dsn}
 	if err := db.ping(ctx); err != nil {
 		db.Close()
 		return nil, err

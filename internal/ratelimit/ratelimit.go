@@ -79,3 +79,18 @@ func (l *Limiter) sweep(current time.Time) {
 		}
 	}
 }
+
+// Peek reports whether key is still under limit in the current window,
+// without counting anything.
+func (l *Limiter) Peek(key string, limit int) Decision {
+	now := l.now()
+	start := now.Truncate(Window)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d := Decision{Limit: limit, Reset: start.Add(Window), Allowed: true, Remaining: limit}
+	if w, ok := l.windows[key]; ok && w.start.Equal(start) {
+		d.Remaining = max(limit-w.count, 0)
+		d.Allowed = w.count < limit
+	}
+	return d
+}

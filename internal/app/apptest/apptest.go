@@ -41,6 +41,9 @@ func WithRateLimit(n int) Option { return func(c *app.Config) { c.RateLimit = n 
 // the data of an earlier one) instead of a fresh one.
 func WithDatabaseURL(url string) Option { return func(c *app.Config) { c.DatabaseURL = url } }
 
+// WithAuthFailureLimit throttles failed authentications per client address.
+func WithAuthFailureLimit(n int) Option { return func(c *app.Config) { c.AuthFailureLimit = n } }
+
 // WithSMTP sends workflow email through the SMTP server at url.
 func WithSMTP(url string) Option { return func(c *app.Config) { c.SMTPURL = url } }
 
@@ -55,6 +58,7 @@ func Start(tb testing.TB, dialect db.Dialect, opts ...Option) *Server {
 	tb.Helper()
 	cfg := app.DefaultConfig()
 	cfg.RateLimit = 0
+	cfg.AuthFailureLimit = 0 // registry-wide tests present many wrong keys
 	cfg.AllowPrivateTargets = true
 	cfg.ScheduleInterval = 200 * time.Millisecond
 	cfg.SecretKey = TestSecretKey
