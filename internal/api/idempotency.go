@@ -21,7 +21,9 @@ const maxIdempotentBody = 32 << 20
 
 // withIdempotency replays the stored response of a POST or PATCH retried with
 // the same Idempotency-Key: same body → same response; different body → 422;
-// first request still running → 409.
+// first request still running → 409. The request's writes and its recorded
+// answer commit in one transaction (idempotency.Store.Do), so a crash never
+// leaves a key claimed by work that is done but unrecorded.
 func withIdempotency(store *idempotency.Store, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw := r.Header.Get("Idempotency-Key")
@@ -54,21 +56,26 @@ func withIdempotency(store *idempotency.Store, log *slog.Logger, next http.Handl
 		sum := sha256.Sum256(append([]byte(r.URL.RawQuery+"\n"), canonicalJSON(body)...))
 		fingerprint := hex.EncodeToString(sum[:])
 
-		rec, err := store.Begin(r.Context(), sc, fingerprint)
-		if err != nil {
-			log.ErrorContext(r.Context(), "idempotency begin", "err", err.Error(), "request_id", requestIDFrom(r.Context()))
-			writeProblem(w, r, newProblem(http.StatusServiceUnavailable, "idempotency_unavailable", "The idempotency store is unavailable; retry the request."))
-			return
-		}
+		// The answer is held back until its transaction commits: a client
+		// must never see a success whose writes could still roll back.
+		held := &heldWriter{header: http.Header{}, status: http.StatusOK}
+		out, err := store.Do(r.Context(), sc, fingerprint, func(ctx context.Context) idempotency.Answer {
+			next.ServeHTTP(held, r.WithContext(ctx))
+			return idempotency.Answer{Status: held.status, ContentType: held.header.Get("Content-Type"),
+				Body: held.buf.Bytes(), Settled: replayable(held.status)}
+		})
+		rec := out.Existing
 		switch {
+		case err != nil:
+			log.ErrorContext(r.Context(), "idempotent request", "err", err.Error(), "request_id", requestIDFrom(r.Context()))
+			writeProblem(w, r, newProblem(http.StatusServiceUnavailable, "idempotency_unavailable",
+				"The request could not be committed; nothing was changed. Retry it with the same Idempotency-Key."))
+		case out.InFlight:
+			writeProblem(w, r, newProblem(http.StatusConflict, "idempotency_key_in_use",
+				"A request with this Idempotency-Key is still being processed; retry shortly."))
 		case rec != nil && rec.Fingerprint != fingerprint:
 			writeProblem(w, r, newProblem(http.StatusUnprocessableEntity, "idempotency_key_reused",
 				"This Idempotency-Key was already used with a different request body."))
-			return
-		case rec != nil && !rec.Done:
-			writeProblem(w, r, newProblem(http.StatusConflict, "idempotency_key_in_use",
-				"A request with this Idempotency-Key is still being processed; retry shortly."))
-			return
 		case rec != nil:
 			w.Header().Set("Idempotent-Replayed", "true")
 			if rec.ContentType != "" {
@@ -77,21 +84,12 @@ func withIdempotency(store *idempotency.Store, log *slog.Logger, next http.Handl
 			w.Header().Set("Content-Length", strconv.Itoa(len(rec.Body)))
 			w.WriteHeader(rec.Status)
 			_, _ = w.Write(rec.Body)
-			return
-		}
-
-		cw := &captureWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(cw, r)
-		// Store with a context that outlives a client that hung up: the work
-		// is done and a retry must see it.
-		ctx := context.WithoutCancel(r.Context())
-		if replayable(cw.status) {
-			err = store.Finish(ctx, sc, cw.status, cw.Header().Get("Content-Type"), cw.buf.Bytes())
-		} else {
-			err = store.Release(ctx, sc)
-		}
-		if err != nil {
-			log.ErrorContext(ctx, "idempotency finish", "err", err.Error(), "request_id", requestIDFrom(ctx))
+		default:
+			for k, v := range held.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(held.status)
+			_, _ = w.Write(held.buf.Bytes())
 		}
 	})
 }
@@ -119,26 +117,24 @@ func validIdempotencyKey(k string) bool {
 	return true
 }
 
-// captureWriter copies the response body while passing it through.
-type captureWriter struct {
-	http.ResponseWriter
+// heldWriter keeps a response in memory until it may be sent.
+type heldWriter struct {
+	header      http.Header
 	status      int
 	wroteHeader bool
 	buf         bytes.Buffer
 }
 
-func (w *captureWriter) WriteHeader(status int) {
+func (w *heldWriter) Header() http.Header { return w.header }
+
+func (w *heldWriter) WriteHeader(status int) {
 	if !w.wroteHeader {
 		w.status = status
 		w.wroteHeader = true
 	}
-	w.ResponseWriter.WriteHeader(status)
 }
 
-func (w *captureWriter) Write(b []byte) (int, error) {
+func (w *heldWriter) Write(b []byte) (int, error) {
 	w.wroteHeader = true
-	w.buf.Write(b)
-	return w.ResponseWriter.Write(b)
+	return w.buf.Write(b)
 }
-
-func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

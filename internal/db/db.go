@@ -167,13 +167,15 @@ func (db *DB) Write() *sql.DB { return db.write }
 // InTx runs fn in a transaction and commits when fn returns nil. Every write
 // in Roster goes through here, so a failing request writes nothing.
 //
-// When ctx already carries a transaction (WithTx), fn joins it and nothing is
-// committed here: the owner of that transaction commits or rolls back the
-// whole. A workflow step uses this to run an operation, record its result and
-// enqueue the next step atomically.
+// When ctx already carries a transaction (WithTx), fn joins it inside a
+// savepoint and nothing is committed here: the owner of that transaction
+// commits or rolls back the whole, and a failing fn leaves none of its writes
+// behind. A workflow step uses this to run an operation, record its result
+// and enqueue the next step atomically; an idempotent request, to commit its
+// writes and its recorded answer together.
 func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
-		return fn(tx)
+		return inSavepoint(ctx, tx, fn)
 	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -190,6 +192,24 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 type txKey struct{}
+
+// inSavepoint runs fn inside a savepoint of tx, rolled back to if fn fails.
+func inSavepoint(ctx context.Context, tx *sql.Tx, fn func(tx *sql.Tx) error) error {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT roster_join`); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		// Savepoints nest by name: this undoes and closes the innermost one.
+		if _, rbErr := tx.ExecContext(context.WithoutCancel(ctx), `ROLLBACK TO SAVEPOINT roster_join`); rbErr == nil {
+			_, _ = tx.ExecContext(context.WithoutCancel(ctx), `RELEASE SAVEPOINT roster_join`)
+		}
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT roster_join`); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
 
 // WithTx returns ctx carrying tx, so that every InTx under it joins tx.
 func WithTx(ctx context.Context, tx *sql.Tx) context.Context {
