@@ -160,6 +160,17 @@ func (db *DB) Close() error {
 // Read is the pool for queries outside a transaction.
 func (db *DB) Read() Querier { return db.read }
 
+// ReadIn is where a read in ctx must go to see the request's own writes: the
+// transaction ctx carries (WithTx), else the read pool. A request whose
+// writes join an outer transaction (an idempotent request) reads its
+// results back through here.
+func (db *DB) ReadIn(ctx context.Context) Querier {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return db.read
+}
+
 // Write is the pool that write transactions use. River and other components
 // that must share our transactions take it from here.
 func (db *DB) Write() *sql.DB { return db.write }

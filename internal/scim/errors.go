@@ -116,7 +116,8 @@ func (s *Server) toError(ctx context.Context, err error, names map[string]string
 
 func writeError(w http.ResponseWriter, e *Error) {
 	if e.status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="roster-scim"`)
+		// The realm every face of Roster names, so a client sees one.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="roster"`)
 	}
 	writeJSON(w, e.status, e)
 }
@@ -145,6 +146,9 @@ func Errors(prefix string, next http.Handler) http.Handler {
 		if r.URL.Path != prefix && !strings.HasPrefix(r.URL.Path, prefix+"/") {
 			next.ServeHTTP(w, r)
 			return
+		}
+		if wantsPlainJSON(r) {
+			w = &plainJSONWriter{ResponseWriter: w}
 		}
 		cw := &problemCatcher{ResponseWriter: w}
 		next.ServeHTTP(cw, r)
@@ -199,3 +203,34 @@ func (c *problemCatcher) Write(b []byte) (int, error) {
 }
 
 func (c *problemCatcher) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// wantsPlainJSON reports a client that accepts application/json but not
+// application/scim+json (RFC 7644 §3.1 allows either); it is answered in
+// the type it asked for.
+func wantsPlainJSON(r *http.Request) bool {
+	accept := strings.ToLower(r.Header.Get("Accept"))
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, mediaType)
+}
+
+// plainJSONWriter relabels SCIM documents as application/json.
+type plainJSONWriter struct {
+	http.ResponseWriter
+	relabelled bool
+}
+
+func (w *plainJSONWriter) WriteHeader(status int) {
+	if !w.relabelled {
+		w.relabelled = true
+		if strings.HasPrefix(w.Header().Get("Content-Type"), mediaType) {
+			w.Header().Set("Content-Type", "application/json")
+		}
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *plainJSONWriter) Write(b []byte) (int, error) {
+	if !w.relabelled {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}

@@ -24,7 +24,7 @@ func (s *Server) getGroup(rq *request, id string) error {
 	if err != nil {
 		return err
 	}
-	q := s.db.Read()
+	q := s.db.ReadIn(ctx)
 	g, err := loadGroup(ctx, s.db, q, rq.p.WorkspaceID, id, false)
 	if err != nil {
 		return err
@@ -119,7 +119,7 @@ func (s *Server) addMembers(ctx context.Context, p access.Principal, gid int64, 
 
 func (s *Server) answerGroup(rq *request, gid int64, status int, proj projection) error {
 	ctx := rq.r.Context()
-	q := s.db.Read()
+	q := s.db.ReadIn(ctx)
 	g, err := loadGroup(ctx, s.db, q, rq.p.WorkspaceID, strconv.FormatInt(gid, 10), false)
 	if err != nil {
 		return err

@@ -123,7 +123,7 @@ func (s *Server) tooMany() error {
 }
 
 func (s *Server) listUsers(ctx context.Context, rq *request, lp listParams) ([]any, int, error) {
-	q := s.db.Read()
+	q := s.db.ReadIn(ctx)
 	ws := rq.p.WorkspaceID
 	tr := translate(lp.filter, usersType, userColumns)
 	var recs []userRec
@@ -176,7 +176,7 @@ func (s *Server) listUsers(ctx context.Context, rq *request, lp listParams) ([]a
 }
 
 func (s *Server) listGroups(ctx context.Context, rq *request, lp listParams) ([]any, int, error) {
-	q := s.db.Read()
+	q := s.db.ReadIn(ctx)
 	ws := rq.p.WorkspaceID
 	tr := translate(lp.filter, groupsType, groupColumns)
 	var recs []groupRec

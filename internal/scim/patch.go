@@ -314,12 +314,13 @@ func applyFiltered(rt *resourceType, c map[string]any, op string, a, sub *Attr, 
 		return err
 	}
 	if len(hit) == 0 {
-		if op == "replace" && sub == nil {
+		if op == "replace" {
+			// RFC 7644 §3.5.2.3: a value filter that matches nothing is a
+			// failure, not a success that changed nothing.
 			return badRequest(errNoTarget, "no value of %s matches %s", a.Name, f.String())
 		}
-		// add, or replace of one sub-attribute where nothing matches
-		// (Entra: "Add" emails[type eq "work"].value): make the element the
-		// filter describes.
+		// add where nothing matches (Entra: "Add" emails[type eq
+		// "work"].value): make the element the filter describes.
 		el := seed(a, f)
 		keep = append(keep, el)
 		hit = []map[string]any{el}

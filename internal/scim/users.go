@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/rosterhq/roster/internal/access"
@@ -25,7 +26,7 @@ func (s *Server) getUser(rq *request, id string) error {
 	if err != nil {
 		return err
 	}
-	rec, err := loadUser(ctx, s.db, s.db.Read(), rq.p.WorkspaceID, id, false)
+	rec, err := loadUser(ctx, s.db, s.db.ReadIn(ctx), rq.p.WorkspaceID, id, false)
 	if err != nil {
 		return err
 	}
@@ -87,14 +88,16 @@ func (s *Server) createUser(rq *request) error {
 				return err
 			}
 		}
-		if !want.sideChanged(&userRec{}) {
-			return nil
-		}
 		ref, err := directory.FindUser(ctx, tx, rq.p.WorkspaceID, id)
 		if err != nil {
 			return err
 		}
-		return saveUserSide(ctx, tx, rq.p.WorkspaceID, ref.PK, want.side(), s.now().UnixMilli())
+		if want.sideChanged(&userRec{}) {
+			if err := saveUserSide(ctx, tx, rq.p.WorkspaceID, ref.PK, want.side(), s.now().UnixMilli()); err != nil {
+				return err
+			}
+		}
+		return creationIsOneChange(ctx, tx, ref.PK)
 	})
 	if err != nil {
 		return err
@@ -104,7 +107,7 @@ func (s *Server) createUser(rq *request) error {
 
 // answerUser reads a user back after a write and answers with it.
 func (s *Server) answerUser(rq *request, id string, status int, proj projection) error {
-	rec, err := loadUser(rq.r.Context(), s.db, s.db.Read(), rq.p.WorkspaceID, id, false)
+	rec, err := loadUser(rq.r.Context(), s.db, s.db.ReadIn(rq.r.Context()), rq.p.WorkspaceID, id, false)
 	if err != nil {
 		return err
 	}
@@ -267,3 +270,17 @@ func projectionOf(r *http.Request) (projection, error) {
 
 // compile-time check that PatchRequest decodes through its UnmarshalJSON.
 var _ json.Unmarshaler = (*PatchRequest)(nil)
+
+// creationIsOneChange stamps every part of a user created over SCIM with the
+// creation time: the create may take several writes (deactivation, the SCIM
+// side), but to a client it is one change, so meta.lastModified must equal
+// meta.created until the resource changes (RFC 7643 §3.1).
+func creationIsOneChange(ctx context.Context, tx *sql.Tx, pk int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET updated_at = created_at WHERE id = $1`, pk); err != nil {
+		return fmt.Errorf("stamp created user: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE scim_users SET updated_at = (SELECT created_at FROM users WHERE id = $1) WHERE user_id = $1`, pk); err != nil {
+		return fmt.Errorf("stamp created user: %w", err)
+	}
+	return nil
+}

@@ -17,7 +17,7 @@ import (
 //	userName                    ↔ email, or scim_users.user_name when the
 //	                              identity provider's userName is not the email
 //	name.formatted              ↔ name (parts shown as sent while the name is unchanged)
-//	displayName                 ↔ displayName (the name when empty)
+//	displayName                 ↔ displayName (absent when unassigned)
 //	title                       ↔ occupation
 //	preferredLanguage / locale  ↔ language (en-US → en; unsupported → unchanged)
 //	timezone                    ↔ timezone
@@ -36,7 +36,11 @@ func renderUser(r *userRec) map[string]any {
 		res["externalId"] = *r.externalID
 	}
 	res["name"] = nameOf(r)
-	res["displayName"] = cmpOr(r.displayName, r.name)
+	if r.displayName != "" {
+		// Unassigned stays unassigned (a PATCH remove must read back as
+		// removed), rather than showing the name in its place.
+		res["displayName"] = r.displayName
+	}
 	if r.occupation != "" {
 		res["title"] = r.occupation
 	}
@@ -158,9 +162,6 @@ func wantUser(res map[string]any, cur *userRec) (userWant, error) {
 	w.echo = map[string]echo{}
 	nm, _ := res["name"].(map[string]any)
 	w.name = pickName(nm, cur, w.displayName, w.email)
-	if w.displayName == w.name && (cur == nil || cur.displayName == "") {
-		w.displayName = "" // shown as the name anyway; keeps a PATCH from writing the shown default back
-	}
 	// Keep the parts only when they say more than the full name does.
 	if parts := nameParts(nm); len(parts) > 0 && !reflect.DeepEqual(parts, nameParts(nameOf(&userRec{name: w.name}))) {
 		parts["formatted"] = w.name
