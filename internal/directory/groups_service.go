@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/op"
 )
 
 // CreateGroup adds a group, under parentId when given. Returns invalid for
@@ -47,7 +48,7 @@ func (s *Service) insertNewGroup(ctx context.Context, tx *sql.Tx, r *groupRow) e
 // GroupEnsure is the input of groups.ensure.
 type GroupEnsure struct {
 	Name        string `json:"name" minLength:"1" maxLength:"200" example:"Sales"`
-	ParentID    *int64 `json:"parentId,omitempty" nullable:"true" doc:"Look (and create) under this parent only"`
+	ParentID    op.NullID `json:"parentId,omitempty" doc:"Look (and create) under this parent only"`
 	Description string `json:"description,omitempty" maxLength:"5000" doc:"Used only when the group is created"`
 }
 
@@ -65,7 +66,7 @@ func (s *Service) EnsureGroup(ctx context.Context, workspaceID int64, in GroupEn
 		if err := LockMemberships(ctx, s.db, tx, workspaceID); err != nil {
 			return err
 		}
-		found, ok, err := findGroupByName(ctx, tx, workspaceID, r.name, in.ParentID)
+		found, ok, err := findGroupByName(ctx, tx, workspaceID, r.name, in.ParentID.Ptr())
 		if err != nil || ok {
 			g = found.view()
 			return err

@@ -48,7 +48,7 @@ type UserGroupsInput struct {
 type AddToGroupsInput struct {
 	UserIDParam
 	Body struct {
-		Groups []int64 `json:"groups" minItems:"1" maxItems:"100" doc:"Group ids"`
+		Groups []op.ID `json:"groups" minItems:"1" maxItems:"100" doc:"Group ids (2 or \"2\")"`
 	}
 }
 
@@ -110,7 +110,7 @@ func (s *Service) membershipOps() []op.Any {
 			Description: "Konstantly's shape: `groups` is a list of group ids; the answer lists those groups. Groups the user is " +
 				"in already are no error.",
 			Run: func(ctx context.Context, p access.Principal, in *AddToGroupsInput) (*GroupsOutput, error) {
-				groups, err := s.AddUserToGroups(ctx, p.WorkspaceID, in.ID, in.Body.Groups)
+				groups, err := s.AddUserToGroups(ctx, p.WorkspaceID, in.ID, op.IDs(in.Body.Groups))
 				out := &GroupsOutput{}
 				out.Body.Groups = groups
 				return out, err

@@ -10,6 +10,7 @@ import (
 	"github.com/rosterhq/roster/internal/db"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/op"
 )
 
 // Bounds of one assignment call.
@@ -22,7 +23,7 @@ const (
 // Assign is the input of courses.assign (Zapier's Assign Course action).
 type Assign struct {
 	Users            []string `json:"users,omitempty" maxItems:"1000" doc:"User ids to enroll directly"`
-	Groups           []int64  `json:"groups,omitempty" maxItems:"100" doc:"Groups whose present and future members are enrolled"`
+	Groups           []op.ID  `json:"groups,omitempty" maxItems:"100" doc:"Group ids (2 or \"2\") whose present and future members are enrolled"`
 	IncludeSubgroups bool     `json:"includeSubgroups,omitempty" doc:"The group assignments also reach members of subgroups, present and future"`
 	DeadlineAt       int64    `json:"deadlineAt,omitempty" minimum:"0" maximum:"253402300799" doc:"Unix seconds; 0 for none. When given it also becomes the deadline of covered enrollments not yet completed."`
 	AssignAt         int64    `json:"assignAt,omitempty" minimum:"0" doc:"Konstantly's scheduled assignment: not supported, so only 0 or a time not in the future"`
@@ -93,7 +94,7 @@ func (s *Service) AssignCourse(ctx context.Context, workspaceID, courseID int64,
 		if err != nil {
 			return err
 		}
-		groups, err := directory.ResolveGroups(ctx, tx, workspaceID, "groups", in.Groups)
+		groups, err := directory.ResolveGroups(ctx, tx, workspaceID, "groups", op.IDs(in.Groups))
 		if err != nil {
 			return err
 		}
