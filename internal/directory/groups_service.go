@@ -47,9 +47,9 @@ func (s *Service) insertNewGroup(ctx context.Context, tx *sql.Tx, r *groupRow) e
 
 // GroupEnsure is the input of groups.ensure.
 type GroupEnsure struct {
-	Name        string `json:"name" minLength:"1" maxLength:"200" example:"Sales"`
+	Name        string    `json:"name" minLength:"1" maxLength:"200" example:"Sales"`
 	ParentID    op.NullID `json:"parentId,omitempty" doc:"Look (and create) under this parent only"`
-	Description string `json:"description,omitempty" maxLength:"5000" doc:"Used only when the group is created"`
+	Description string    `json:"description,omitempty" maxLength:"5000" doc:"Used only when the group is created"`
 }
 
 // EnsureGroup returns the oldest group with the name (case-insensitive,
