@@ -63,6 +63,11 @@ type UserCreate struct {
 // UserUpdate is the input of users.update: absent fields stay as they are;
 // customAttributes are merged, and a key set to null is removed.
 type UserUpdate struct {
+	// ID and UserID name the user (Zapier's Update User sends id, seed
+	// tools send userId). With a path id they must agree with it; they never
+	// change a user's id.
+	ID               string         `json:"id,omitempty" maxLength:"64" doc:"The user being updated (Zapier's Update User sends it): must be the path's id; an id never changes"`
+	UserID           string         `json:"userId,omitempty" maxLength:"64" doc:"Same as id"`
 	Name             *string        `json:"name,omitempty" minLength:"1" maxLength:"200"`
 	DisplayName      *string        `json:"displayName,omitempty" maxLength:"200"`
 	Email            *string        `json:"email,omitempty" maxLength:"254"`
@@ -166,6 +171,9 @@ func (s *Service) GetUser(ctx context.Context, workspaceID int64, id string) (Us
 // UpdateUser changes the given fields of a user. Returns not_found, invalid or
 // conflict (email taken).
 func (s *Service) UpdateUser(ctx context.Context, workspaceID int64, id string, in UserUpdate) (User, error) {
+	if err := in.checkNames(id); err != nil {
+		return User{}, err
+	}
 	var passwordHash *string
 	if in.Password != nil {
 		if msg := checkPassword(*in.Password); msg != "" {
@@ -207,6 +215,27 @@ func (s *Service) UpdateUser(ctx context.Context, workspaceID int64, id string, 
 		return User{}, fmt.Errorf("update user %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// Target returns the user an update's body names (id, else userId), or "".
+func (in UserUpdate) Target() string {
+	if id := strings.TrimSpace(in.ID); id != "" {
+		return id
+	}
+	return strings.TrimSpace(in.UserID)
+}
+
+// checkNames refuses a body whose id or userId names another user than id:
+// a mapping mistake that would otherwise update the wrong person silently.
+func (in UserUpdate) checkNames(id string) error {
+	var f fault.Fields
+	if v := strings.TrimSpace(in.ID); v != "" && v != id {
+		f.Add("id", "names user %q but the request updates user %q; an id cannot change", v, id)
+	}
+	if v := strings.TrimSpace(in.UserID); v != "" && v != id {
+		f.Add("userId", "names user %q but the request updates user %q; an id cannot change", v, id)
+	}
+	return f.Err()
 }
 
 func applyUserUpdate(r *userRow, in UserUpdate) error {
