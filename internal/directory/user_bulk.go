@@ -240,6 +240,9 @@ func updateFromCreate(in UserCreate) UserUpdate {
 	if in.Language != "" {
 		u.Language = &in.Language
 	}
+	if in.Status != "" {
+		u.Status = &in.Status
+	}
 	return u
 }
 
