@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/op"
 )
@@ -136,6 +137,10 @@ func (s *Service) UpdateGroup(ctx context.Context, workspaceID, id int64, in Gro
 		if err != nil {
 			return err
 		}
+		before, err := getGroup(ctx, tx, workspaceID, id)
+		if err != nil {
+			return err
+		}
 		if err := applyGroupUpdate(&r, in); err != nil {
 			return err
 		}
@@ -174,7 +179,11 @@ func (s *Service) UpdateGroup(ctx context.Context, workspaceID, id int64, in Gro
 			return err
 		}
 		out = full.view()
-		_, err = s.events.Record(ctx, tx, workspaceID, EventGroupUpdated, out)
+		change, err := events.WithChanges(before.view(), out)
+		if err != nil {
+			return err
+		}
+		_, err = s.events.Record(ctx, tx, workspaceID, EventGroupUpdated, change)
 		return err
 	})
 	if err != nil {

@@ -205,7 +205,7 @@ func (s *Service) UpdateUser(ctx context.Context, workspaceID int64, id string, 
 		if err != nil {
 			return err
 		}
-		wasStatus := r.status
+		wasStatus, before := r.status, r.view()
 		if err := applyUserUpdate(&r, in); err != nil {
 			return err
 		}
@@ -223,7 +223,11 @@ func (s *Service) UpdateUser(ctx context.Context, workspaceID int64, id string, 
 			return err
 		}
 		out = r.view()
-		pending := []events.Pending{{Type: EventUserUpdated, Data: out}}
+		change, err := events.WithChanges(before, out)
+		if err != nil {
+			return err
+		}
+		pending := []events.Pending{{Type: EventUserUpdated, Data: change}}
 		if r.status != wasStatus {
 			// Workflows and webhooks listening for the status events see a
 			// status set through an update too.
