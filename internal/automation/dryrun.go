@@ -24,6 +24,7 @@ type TestStep struct {
 type TestResult struct {
 	Version    int        `json:"version"`
 	Conditions bool       `json:"conditions" doc:"Whether the conditions let a run start"`
+	Trigger    any        `json:"trigger" doc:"The trigger data of the dry run: the data given, or a sample event of the workflow's type"`
 	Steps      []TestStep `json:"steps"`
 }
 
@@ -36,10 +37,15 @@ func (s *Service) Test(ctx context.Context, workspaceID, id int64, sample map[st
 	if err != nil {
 		return TestResult{}, err
 	}
+	if len(sample) == 0 && r.definition.Trigger.Type == TriggerEvent {
+		// No data given: a sample event of the trigger's type, so the dry
+		// run shows what a real event would make of each step.
+		sample = SampleTrigger(r.definition.Trigger.Event)
+	}
 	if sample == nil {
 		sample = map[string]any{}
 	}
-	res := TestResult{Version: r.version, Conditions: true, Steps: []TestStep{}}
+	res := TestResult{Version: r.version, Conditions: true, Steps: []TestStep{}, Trigger: sample}
 	data := map[string]any{"trigger": sample, "steps": map[string]any{}, "run": map[string]any{"id": 0, "workflowId": id}}
 	for i, cond := range r.definition.Conditions {
 		ok, err := evalCondition(cond, data)

@@ -236,6 +236,7 @@ func (s *Service) UpdateWorkflow(ctx context.Context, p access.Principal, id int
 		if err != nil {
 			return err
 		}
+		before := r.summary()
 		if in.Name != nil {
 			if r.name, err = checkName(*in.Name); err != nil {
 				return err
@@ -263,7 +264,11 @@ func (s *Service) UpdateWorkflow(ctx context.Context, p access.Principal, id int
 			return fmt.Errorf("update workflow: %w", err)
 		}
 		w = r.view()
-		_, err = s.events.Record(ctx, tx, workspaceID, EventWorkflowUpdated, r.summary())
+		change, err := events.WithChanges(before, r.summary())
+		if err != nil {
+			return err
+		}
+		_, err = s.events.Record(ctx, tx, workspaceID, EventWorkflowUpdated, change)
 		return err
 	})
 	if err != nil {

@@ -23,6 +23,7 @@ const (
 // Workflow is a saved workflow as the API shows it.
 type Workflow struct {
 	ID               int64      `json:"id"`
+	WorkflowID       int64      `json:"workflowId" doc:"Same as id (the name seed integrations read)"`
 	Name             string     `json:"name"`
 	Description      string     `json:"description"`
 	Status           string     `json:"status" enum:"draft,active,paused"`
@@ -41,6 +42,7 @@ type Workflow struct {
 // Summary is a workflow in lists.
 type Summary struct {
 	ID               int64   `json:"id"`
+	WorkflowID       int64   `json:"workflowId" doc:"Same as id (the name seed integrations read)"`
 	Name             string  `json:"name"`
 	Status           string  `json:"status"`
 	Version          int     `json:"version"`
@@ -60,13 +62,13 @@ type workflowRow struct {
 }
 
 func (r workflowRow) view() Workflow {
-	return Workflow{ID: r.id, Name: r.name, Description: r.description, Status: r.status, Version: r.version,
+	return Workflow{ID: r.id, WorkflowID: r.id, Name: r.name, Description: r.description, Status: r.status, Version: r.version,
 		PublishedVersion: r.published, Trigger: r.definition.Trigger, Definition: r.definition,
 		CreatedAt: r.createdAt.Unix(), UpdatedAt: r.updatedAt.Unix()}
 }
 
 func (r workflowRow) summary() Summary {
-	return Summary{ID: r.id, Name: r.name, Status: r.status, Version: r.version, PublishedVersion: r.published,
+	return Summary{ID: r.id, WorkflowID: r.id, Name: r.name, Status: r.status, Version: r.version, PublishedVersion: r.published,
 		Trigger: r.definition.Trigger, CreatedAt: r.createdAt.Unix(), UpdatedAt: r.updatedAt.Unix()}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/fault"
 )
 
@@ -54,7 +55,9 @@ func (s *Service) UpsertAttributes(ctx context.Context, workspaceID int64, entit
 			return err
 		}
 		byID, byKey, nextPos := map[int64]*attrDef{}, map[string]*attrDef{}, 1
+		was := make(map[int64]AttributeDefinition, len(existing)) // before the items change them in place
 		for _, d := range existing {
+			was[d.id] = d.view()
 			byID[d.id], byKey[d.key] = d, d
 			nextPos = max(nextPos, d.position+1)
 		}
@@ -97,7 +100,17 @@ func (s *Service) UpsertAttributes(ctx context.Context, workspaceID int64, entit
 			}
 			out = append(out, d.view())
 		}
-		_, err = s.events.Record(ctx, tx, workspaceID, EventAttributesUpdated, AttributesEvent{Entity: entity, Attributes: out})
+		before := AttributesEvent{Entity: entity, Attributes: []AttributeDefinition{}}
+		for _, d := range out {
+			if old, ok := was[d.ID]; ok {
+				before.Attributes = append(before.Attributes, old)
+			}
+		}
+		change, err := events.WithChanges(before, AttributesEvent{Entity: entity, Attributes: out})
+		if err != nil {
+			return err
+		}
+		_, err = s.events.Record(ctx, tx, workspaceID, EventAttributesUpdated, change)
 		return err
 	})
 	s.schemas.drop(schemaKey{workspaceID, entity})
@@ -175,11 +188,15 @@ func (s *Service) AttributeSettings(ctx context.Context, workspaceID int64, enti
 func (s *Service) SetAttributeSettings(ctx context.Context, workspaceID int64, entity string, in AttributeSettingsUpdate) (AttributeSettings, error) {
 	var out AttributeSettings
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := putAttributeSettings(ctx, tx, workspaceID, entity, in.AllowUnknown, s.timestamp()); err != nil {
-			return err
-		}
 		defs, err := loadAttributeDefs(ctx, tx, workspaceID, entity)
 		if err != nil {
+			return err
+		}
+		was, err := getAttributeSettings(ctx, tx, workspaceID, entity, len(defs))
+		if err != nil {
+			return err
+		}
+		if err := putAttributeSettings(ctx, tx, workspaceID, entity, in.AllowUnknown, s.timestamp()); err != nil {
 			return err
 		}
 		if out, err = getAttributeSettings(ctx, tx, workspaceID, entity, len(defs)); err != nil {
@@ -189,7 +206,13 @@ func (s *Service) SetAttributeSettings(ctx context.Context, workspaceID int64, e
 		for i, d := range defs {
 			ev.Attributes[i] = d.view()
 		}
-		_, err = s.events.Record(ctx, tx, workspaceID, EventAttributesUpdated, ev)
+		before := ev
+		before.Settings = &was
+		change, err := events.WithChanges(before, ev)
+		if err != nil {
+			return err
+		}
+		_, err = s.events.Record(ctx, tx, workspaceID, EventAttributesUpdated, change)
 		return err
 	})
 	s.schemas.drop(schemaKey{workspaceID, entity})

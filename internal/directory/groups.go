@@ -8,6 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/op"
 )
 
 // Event types the directory records for groups. Group events carry the full
@@ -77,7 +78,7 @@ func (r *groupRow) ref() GroupRef {
 // GroupCreate is the input of groups.create.
 type GroupCreate struct {
 	Name             string         `json:"name" minLength:"1" maxLength:"200" example:"Sales"`
-	ParentID         *int64         `json:"parentId,omitempty" nullable:"true" doc:"Parent group id; null or absent for a top-level group"`
+	ParentID         op.NullID      `json:"parentId,omitempty" doc:"Parent group id (2 or \"2\"); null or absent for a top-level group"`
 	Description      string         `json:"description,omitempty" maxLength:"5000"`
 	CustomAttributes map[string]any `json:"customAttributes,omitempty" doc:"Custom attribute values by key"`
 	Attributes       map[string]any `json:"attributes,omitempty" doc:"Konstantly's name for customAttributes; merged into it"`
@@ -105,11 +106,12 @@ func (o *OptionalParent) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
-	var id int64
-	if err := json.Unmarshal(b, &id); err != nil {
+	id, err := op.ParseID(b)
+	if err != nil {
 		return err
 	}
-	o.ID = &id
+	v := id.Int64()
+	o.ID = &v
 	return nil
 }
 
@@ -117,9 +119,10 @@ func (o *OptionalParent) UnmarshalJSON(b []byte) error {
 func (o OptionalParent) MarshalJSON() ([]byte, error) { return json.Marshal(o.ID) }
 
 // Schema documents the field as a nullable integer.
-func (OptionalParent) Schema(huma.Registry) *huma.Schema {
-	return &huma.Schema{Type: huma.TypeInteger, Nullable: true, Format: "int64",
-		Description: "New parent group id; null moves the group to the top; absent keeps it"}
+func (OptionalParent) Schema(r huma.Registry) *huma.Schema {
+	s := op.NullID{}.Schema(r)
+	s.Description = "New parent group id (2 or \"2\"); null moves the group to the top; absent keeps it"
+	return s
 }
 
 // newGroupRow validates in.
@@ -128,12 +131,7 @@ func newGroupRow(workspaceID int64, in GroupCreate, now time.Time) (groupRow, er
 	r := groupRow{workspaceID: workspaceID, createdAt: now, updatedAt: now}
 	r.name = checkText(&f, "name", in.Name, 1, maxNameLen)
 	r.description = checkText(&f, "description", in.Description, 0, maxDescriptionLen)
-	if in.ParentID != nil {
-		if *in.ParentID <= 0 {
-			f.Add("parentId", "must be a group id")
-		}
-		r.parentID = in.ParentID
-	}
+	r.parentID = in.ParentID.Ptr()
 	r.attributes = mergeAttributes(nil, in.Attributes, in.CustomAttributes)
 	checkAttributes(&f, "customAttributes", r.attributes)
 	return r, f.Err()

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/op"
 )
 
 // CreateGroup adds a group, under parentId when given. Returns invalid for
@@ -46,9 +48,9 @@ func (s *Service) insertNewGroup(ctx context.Context, tx *sql.Tx, r *groupRow) e
 
 // GroupEnsure is the input of groups.ensure.
 type GroupEnsure struct {
-	Name        string `json:"name" minLength:"1" maxLength:"200" example:"Sales"`
-	ParentID    *int64 `json:"parentId,omitempty" nullable:"true" doc:"Look (and create) under this parent only"`
-	Description string `json:"description,omitempty" maxLength:"5000" doc:"Used only when the group is created"`
+	Name        string    `json:"name" minLength:"1" maxLength:"200" example:"Sales"`
+	ParentID    op.NullID `json:"parentId,omitempty" doc:"Look (and create) under this parent only"`
+	Description string    `json:"description,omitempty" maxLength:"5000" doc:"Used only when the group is created"`
 }
 
 // EnsureGroup returns the oldest group with the name (case-insensitive,
@@ -65,7 +67,7 @@ func (s *Service) EnsureGroup(ctx context.Context, workspaceID int64, in GroupEn
 		if err := LockMemberships(ctx, s.db, tx, workspaceID); err != nil {
 			return err
 		}
-		found, ok, err := findGroupByName(ctx, tx, workspaceID, r.name, in.ParentID)
+		found, ok, err := findGroupByName(ctx, tx, workspaceID, r.name, in.ParentID.Ptr())
 		if err != nil || ok {
 			g = found.view()
 			return err
@@ -135,6 +137,10 @@ func (s *Service) UpdateGroup(ctx context.Context, workspaceID, id int64, in Gro
 		if err != nil {
 			return err
 		}
+		before, err := getGroup(ctx, tx, workspaceID, id)
+		if err != nil {
+			return err
+		}
 		if err := applyGroupUpdate(&r, in); err != nil {
 			return err
 		}
@@ -173,7 +179,11 @@ func (s *Service) UpdateGroup(ctx context.Context, workspaceID, id int64, in Gro
 			return err
 		}
 		out = full.view()
-		_, err = s.events.Record(ctx, tx, workspaceID, EventGroupUpdated, out)
+		change, err := events.WithChanges(before.view(), out)
+		if err != nil {
+			return err
+		}
+		_, err = s.events.Record(ctx, tx, workspaceID, EventGroupUpdated, change)
 		return err
 	})
 	if err != nil {

@@ -191,7 +191,8 @@ func (s *Service) AddUserToGroups(ctx context.Context, workspaceID int64, userID
 
 // RemoveUser takes a user out of a group. Enrollments that only this
 // membership gave, and that have no progress, are removed with it. Returns
-// not_found for the group, the user, or a user who is not a member.
+// not_found for the group or the user. Removing a user who is not a member
+// is no error and changes nothing, as adding a member twice is no error.
 func (s *Service) RemoveUser(ctx context.Context, workspaceID, groupID int64, userID string) error {
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if err := LockMemberships(ctx, s.db, tx, workspaceID); err != nil {
@@ -209,8 +210,10 @@ func (s *Service) RemoveUser(ctx context.Context, workspaceID, groupID int64, us
 		if err != nil {
 			return fmt.Errorf("delete membership: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return fault.NotFound(fmt.Sprintf("user %s in group %d", userID, groupID))
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("delete membership: %w", err)
+		} else if n == 0 {
+			return nil // not a member: nothing to undo, no event
 		}
 		removed := map[int64][]int64{}
 		if s.enroll != nil {

@@ -12,10 +12,36 @@ import (
 // AddUsersInput is the input of groups.add_users.
 type AddUsersInput struct {
 	GroupIDParam
-	Body struct {
-		Users  []string `json:"users,omitempty" maxItems:"1000" doc:"User ids to add (up to 1,000)"`
-		UserID string   `json:"userId,omitempty" maxLength:"64" doc:"One user id to add (Zapier's Add User to Group)"`
+	Body AddUsersBody
+}
+
+// AddUsersBody names the users to add: users, userId or both. groupId is
+// Zapier's Add User to Group field; with a path id it must agree with it.
+type AddUsersBody struct {
+	Users   []string `json:"users,omitempty" maxItems:"1000" doc:"User ids to add (up to 1,000)"`
+	UserID  string   `json:"userId,omitempty" maxLength:"64" doc:"One user id to add (Zapier's Add User to Group)"`
+	GroupID op.ID    `json:"groupId,omitempty" doc:"The group (2 or \"2\"); on /groups/{id}/users it must be the path's id"`
+}
+
+// AddUserByBodyInput is the input of groups.add_user: Zapier's Add User to
+// Group, both ids in the body.
+type AddUserByBodyInput struct {
+	Body AddUsersBody
+}
+
+// userIDs lists the users the body names, userId first.
+func (b AddUsersBody) userIDs() ([]string, error) {
+	ids := b.Users
+	if b.UserID != "" {
+		ids = append([]string{b.UserID}, ids...)
 	}
+	if len(ids) == 0 {
+		var f fault.Fields
+		f.Add("userId", "give userId (one user id) or users (a list of user ids)")
+		f.Add("users", "give users (a list of user ids) or userId (one user id)")
+		return nil, f.Err()
+	}
+	return ids, nil
 }
 
 // MembersAddedOutput carries the outcome of groups.add_users.
@@ -48,7 +74,8 @@ type UserGroupsInput struct {
 type AddToGroupsInput struct {
 	UserIDParam
 	Body struct {
-		Groups []int64 `json:"groups" minItems:"1" maxItems:"100" doc:"Group ids"`
+		Groups  []op.ID `json:"groups,omitempty" maxItems:"100" doc:"Group ids (2 or \"2\")"`
+		GroupID op.ID   `json:"groupId,omitempty" doc:"One group id (Zapier's Add User to Group); added to groups"`
 	}
 }
 
@@ -68,21 +95,39 @@ func (s *Service) membershipOps() []op.Any {
 			Description: "Give `users` (one or many ids) or `userId`. Users already in the group are no error. New members are " +
 				"enrolled in the courses assigned to the group. Unknown users are refused by index (`users[2]`); nothing is added then.",
 			Run: func(ctx context.Context, p access.Principal, in *AddUsersInput) (*MembersAddedOutput, error) {
-				ids := in.Body.Users
-				if in.Body.UserID != "" {
-					ids = append([]string{in.Body.UserID}, ids...)
+				if g := in.Body.GroupID.Int64(); g != 0 && g != in.ID {
+					return nil, fault.Invalid("groupId", "names group %d but the path names group %d", g, in.ID)
 				}
-				if len(ids) == 0 {
-					return nil, fault.Invalid("users", "give users (a list of user ids) or userId")
+				ids, err := in.Body.userIDs()
+				if err != nil {
+					return nil, err
 				}
 				out, err := s.AddUsers(ctx, p.WorkspaceID, in.ID, ids)
+				return &MembersAddedOutput{Body: out}, err
+			},
+		},
+		&op.Op[AddUserByBodyInput, MembersAddedOutput]{
+			ID: "groups.add_user", Tag: tag, Scope: access.GroupsWrite, Method: http.MethodPost, Path: "/groups/users",
+			Summary: "Add a user to a group (Zapier)", Compat: true,
+			Description: "Zapier's Add User to Group: `{userId, groupId}`, both in the body (ids as numbers or text). " +
+				"Otherwise the same as `POST /groups/{id}/users`.",
+			Run: func(ctx context.Context, p access.Principal, in *AddUserByBodyInput) (*MembersAddedOutput, error) {
+				if in.Body.GroupID == 0 {
+					return nil, fault.Invalid("groupId", "is required: the id of the group")
+				}
+				ids, err := in.Body.userIDs()
+				if err != nil {
+					return nil, err
+				}
+				out, err := s.AddUsers(ctx, p.WorkspaceID, in.Body.GroupID.Int64(), ids)
 				return &MembersAddedOutput{Body: out}, err
 			},
 		},
 		&op.Op[RemoveUserInput, NoContent]{
 			ID: "groups.remove_user", Tag: tag, Scope: access.GroupsWrite, Method: http.MethodDelete, Path: "/groups/{id}/users/{userId}",
 			Status: http.StatusNoContent, Summary: "Remove a user from a group",
-			Description: "Enrollments that only this group gave the user, and that have no progress, are removed too.",
+			Description: "Enrollments that only this group gave the user, and that have no progress, are removed too. " +
+				"Removing a user who is not a member answers the same (idempotent, like adding); an unknown group or user is 404.",
 			Run: func(ctx context.Context, p access.Principal, in *RemoveUserInput) (*NoContent, error) {
 				return &NoContent{}, s.RemoveUser(ctx, p.WorkspaceID, in.ID, in.UserID)
 			},
@@ -107,10 +152,17 @@ func (s *Service) membershipOps() []op.Any {
 		&op.Op[AddToGroupsInput, GroupsOutput]{
 			ID: "users.add_to_groups", Tag: tag, Scope: access.GroupsWrite, Method: http.MethodPost, Path: "/users/{id}/groups",
 			Summary: "Add a user to groups",
-			Description: "Konstantly's shape: `groups` is a list of group ids; the answer lists those groups. Groups the user is " +
-				"in already are no error.",
+			Description: "Konstantly's shape: `groups` is a list of group ids (or `groupId`, one id, as Zapier sends it); the " +
+				"answer lists those groups. Groups the user is in already are no error.",
 			Run: func(ctx context.Context, p access.Principal, in *AddToGroupsInput) (*GroupsOutput, error) {
-				groups, err := s.AddUserToGroups(ctx, p.WorkspaceID, in.ID, in.Body.Groups)
+				ids := op.IDs(in.Body.Groups)
+				if in.Body.GroupID != 0 {
+					ids = append([]int64{in.Body.GroupID.Int64()}, ids...)
+				}
+				if len(ids) == 0 {
+					return nil, fault.Invalid("groups", "give groups (a list of group ids) or groupId")
+				}
+				groups, err := s.AddUserToGroups(ctx, p.WorkspaceID, in.ID, ids)
 				out := &GroupsOutput{}
 				out.Body.Groups = groups
 				return out, err

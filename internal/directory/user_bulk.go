@@ -161,6 +161,7 @@ func (p *bulkPlan) add(mode string, it *bulkItem, existing map[string]userRow, s
 		res.Status, res.ID = "skipped", prev.publicID
 		return
 	case OnExistingUpdate:
+		before := prev.view()
 		if err := applyUserUpdate(&prev, updateFromCreate(it.in)); err != nil {
 			res.fail(err)
 			return
@@ -174,7 +175,12 @@ func (p *bulkPlan) add(mode string, it *bulkItem, existing map[string]userRow, s
 		}
 		prev.updatedAt = it.row.updatedAt
 		p.updates = append(p.updates, &prev)
-		p.events = append(p.events, events.Pending{Type: EventUserUpdated, Data: prev.view()})
+		change, err := events.WithChanges(before, prev.view())
+		if err != nil {
+			res.fail(err)
+			return
+		}
+		p.events = append(p.events, events.Pending{Type: EventUserUpdated, Data: change})
 		res.Status, res.ID = "updated", prev.publicID
 		return
 	}
@@ -239,6 +245,9 @@ func updateFromCreate(in UserCreate) UserUpdate {
 	}
 	if in.Language != "" {
 		u.Language = &in.Language
+	}
+	if in.Status != "" {
+		u.Status = &in.Status
 	}
 	return u
 }

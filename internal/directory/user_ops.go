@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/op"
 )
 
@@ -21,6 +22,12 @@ type CreateUserInput struct {
 // UpdateUserInput is the input of users.update.
 type UpdateUserInput struct {
 	UserIDParam
+	Body UserUpdate
+}
+
+// UpdateUserByBodyInput is the input of users.update_by_body: the id comes
+// from the body, as Zapier's Update User sends it.
+type UpdateUserByBodyInput struct {
 	Body UserUpdate
 }
 
@@ -71,6 +78,8 @@ type UserOps struct {
 	List       *op.Op[ListUsersInput, UserPageOutput]
 	Update     *op.Op[UpdateUserInput, UserOutput]
 	Patch      *op.Op[UpdateUserInput, UserOutput]
+	PutByBody  *op.Op[UpdateUserByBodyInput, UserOutput]
+	PatchBody  *op.Op[UpdateUserByBodyInput, UserOutput]
 	Delete     *op.Op[UserIDParam, NoContent]
 	Deactivate *op.Op[UserIDParam, UserOutput]
 	Reactivate *op.Op[UserIDParam, UserOutput]
@@ -81,7 +90,7 @@ type UserOps struct {
 
 // All lists the operations for the registry.
 func (u UserOps) All() []op.Any {
-	return []op.Any{u.Create, u.List, u.Get, u.Update, u.Patch, u.Delete, u.Deactivate, u.Reactivate, u.Block, u.Unblock, u.BulkCreate}
+	return []op.Any{u.Create, u.List, u.Get, u.Update, u.Patch, u.PutByBody, u.PatchBody, u.Delete, u.Deactivate, u.Reactivate, u.Block, u.Unblock, u.BulkCreate}
 }
 
 // UserOps defines the user operations over s.
@@ -95,6 +104,16 @@ func (s *Service) UserOps() UserOps {
 		u, err := s.UpdateUser(ctx, p.WorkspaceID, in.ID, in.Body)
 		return &UserOutput{Body: u}, err
 	}
+	updateByBody := func(ctx context.Context, p access.Principal, in *UpdateUserByBodyInput) (*UserOutput, error) {
+		id := in.Body.Target()
+		if id == "" {
+			return nil, fault.Invalid("id", "is required: the id of the user to update")
+		}
+		u, err := s.UpdateUser(ctx, p.WorkspaceID, id, in.Body)
+		return &UserOutput{Body: u}, err
+	}
+	const byBodyDoc = "Zapier's Update User: the user is named by `id` (or `userId`) in the body; otherwise the same as " +
+		"`PUT /users/{id}`."
 	setStatus := func(status string) func(context.Context, access.Principal, *UserIDParam) (*UserOutput, error) {
 		return func(ctx context.Context, p access.Principal, in *UserIDParam) (*UserOutput, error) {
 			u, err := s.SetUserStatus(ctx, p.WorkspaceID, in.ID, status)
@@ -127,9 +146,18 @@ func (s *Service) UserOps() UserOps {
 		},
 		Update: &op.Op[UpdateUserInput, UserOutput]{
 			ID: "users.update", Tag: tag, Scope: access.UsersWrite, Method: http.MethodPut, Path: "/users/{id}",
-			Summary:     "Update a user",
-			Description: "Partial update: fields left out keep their values. `customAttributes` are merged; a key set to null is removed.",
-			Run:         update,
+			Summary: "Update a user",
+			Description: "Partial update: fields left out keep their values. `customAttributes` are merged; a key set to null is removed. " +
+				"`id` or `userId` in the body, as Zapier sends them, must name this same user (422 naming the field otherwise).",
+			Run: update,
+		},
+		PutByBody: &op.Op[UpdateUserByBodyInput, UserOutput]{
+			ID: "users.update_by_body", Tag: tag, Scope: access.UsersWrite, Method: http.MethodPut, Path: "/users",
+			Summary: "Update a user named in the body", Description: byBodyDoc, Compat: true, Run: updateByBody,
+		},
+		PatchBody: &op.Op[UpdateUserByBodyInput, UserOutput]{
+			ID: "users.patch_by_body", Tag: tag, Scope: access.UsersWrite, Method: http.MethodPatch, Path: "/users",
+			Summary: "Update a user named in the body (PATCH)", Description: byBodyDoc, Compat: true, Run: updateByBody,
 		},
 		Patch: &op.Op[UpdateUserInput, UserOutput]{
 			ID: "users.patch", Tag: tag, Scope: access.UsersWrite, Method: http.MethodPatch, Path: "/users/{id}",

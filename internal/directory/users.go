@@ -45,6 +45,8 @@ func (s *Service) timestamp() time.Time { return s.now().UTC().Truncate(time.Mil
 // UserCreate is the input of users.create.
 type UserCreate struct {
 	ID               string         `json:"id,omitempty" doc:"Client-chosen user id (letters, digits, _ and -); generated when omitted" maxLength:"64"`
+	UserID           string         `json:"userId,omitempty" doc:"Same as id (seed tools send userId): the new user's id when free, 409 when taken" maxLength:"64"`
+	Status           string         `json:"status,omitempty" enum:"active,deactivated" doc:"Default active; deactivated users keep their data but cannot sign in"`
 	Name             string         `json:"name" doc:"Full name" minLength:"1" maxLength:"200" example:"Ada Lovelace"`
 	DisplayName      string         `json:"displayName,omitempty" maxLength:"200"`
 	Email            string         `json:"email" doc:"Unique in the workspace, case-insensitive" maxLength:"254" example:"ada@example.com"`
@@ -63,6 +65,12 @@ type UserCreate struct {
 // UserUpdate is the input of users.update: absent fields stay as they are;
 // customAttributes are merged, and a key set to null is removed.
 type UserUpdate struct {
+	// ID and UserID name the user (Zapier's Update User sends id, seed
+	// tools send userId). With a path id they must agree with it; they never
+	// change a user's id.
+	ID               string         `json:"id,omitempty" maxLength:"64" doc:"The user being updated (Zapier's Update User sends it): must be the path's id; an id never changes"`
+	UserID           string         `json:"userId,omitempty" maxLength:"64" doc:"Same as id"`
+	Status           *string        `json:"status,omitempty" enum:"active,deactivated" doc:"Deactivate or reactivate (also records user.deactivated or user.reactivated)"`
 	Name             *string        `json:"name,omitempty" minLength:"1" maxLength:"200"`
 	DisplayName      *string        `json:"displayName,omitempty" maxLength:"200"`
 	Email            *string        `json:"email,omitempty" maxLength:"254"`
@@ -117,10 +125,21 @@ func newUserRow(workspaceID int64, in UserCreate, now time.Time) (userRow, error
 	r := userRow{workspaceID: workspaceID, status: StatusActive, fromAPI: true, createdAt: now, updatedAt: now,
 		role: string(in.RoleAlias), language: string(in.Language), timezone: strings.TrimSpace(in.Timezone)}
 	r.publicID = strings.TrimSpace(in.ID)
+	idField := "id"
+	if alt := strings.TrimSpace(in.UserID); alt != "" {
+		if r.publicID != "" && r.publicID != alt {
+			f.Add("userId", "differs from id; give one of them")
+		}
+		r.publicID, idField = alt, "userId"
+	}
 	if r.publicID == "" {
 		r.publicID = access.NewID(16)
 	} else if !userIDPattern.MatchString(r.publicID) {
-		f.Add("id", "must be 1 to 64 letters, digits, _ or -")
+		f.Add(idField, "must be 1 to 64 letters, digits, _ or -")
+	}
+	if in.Status != "" {
+		r.status = in.Status
+		checkOneOf(&f, "status", r.status, []string{StatusActive, StatusDeactivated})
 	}
 	r.name = checkText(&f, "name", in.Name, 1, maxNameLen)
 	r.displayName = checkText(&f, "displayName", in.DisplayName, 0, maxNameLen)
@@ -166,6 +185,9 @@ func (s *Service) GetUser(ctx context.Context, workspaceID int64, id string) (Us
 // UpdateUser changes the given fields of a user. Returns not_found, invalid or
 // conflict (email taken).
 func (s *Service) UpdateUser(ctx context.Context, workspaceID int64, id string, in UserUpdate) (User, error) {
+	if err := in.checkNames(id); err != nil {
+		return User{}, err
+	}
 	var passwordHash *string
 	if in.Password != nil {
 		if msg := checkPassword(*in.Password); msg != "" {
@@ -183,6 +205,7 @@ func (s *Service) UpdateUser(ctx context.Context, workspaceID int64, id string, 
 		if err != nil {
 			return err
 		}
+		wasStatus, before := r.status, r.view()
 		if err := applyUserUpdate(&r, in); err != nil {
 			return err
 		}
@@ -200,13 +223,48 @@ func (s *Service) UpdateUser(ctx context.Context, workspaceID int64, id string, 
 			return err
 		}
 		out = r.view()
-		_, err = s.events.Record(ctx, tx, workspaceID, EventUserUpdated, out)
+		change, err := events.WithChanges(before, out)
+		if err != nil {
+			return err
+		}
+		pending := []events.Pending{{Type: EventUserUpdated, Data: change}}
+		if r.status != wasStatus {
+			// Workflows and webhooks listening for the status events see a
+			// status set through an update too.
+			typ := EventUserReactivated
+			if r.status == StatusDeactivated {
+				typ = EventUserDeactivated
+			}
+			pending = append(pending, events.Pending{Type: typ, Data: out})
+		}
+		_, err = s.events.RecordMany(ctx, tx, workspaceID, pending)
 		return err
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("update user %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// Target returns the user an update's body names (id, else userId), or "".
+func (in UserUpdate) Target() string {
+	if id := strings.TrimSpace(in.ID); id != "" {
+		return id
+	}
+	return strings.TrimSpace(in.UserID)
+}
+
+// checkNames refuses a body whose id or userId names another user than id:
+// a mapping mistake that would otherwise update the wrong person silently.
+func (in UserUpdate) checkNames(id string) error {
+	var f fault.Fields
+	if v := strings.TrimSpace(in.ID); v != "" && v != id {
+		f.Add("id", "names user %q but the request updates user %q; an id cannot change", v, id)
+	}
+	if v := strings.TrimSpace(in.UserID); v != "" && v != id {
+		f.Add("userId", "names user %q but the request updates user %q; an id cannot change", v, id)
+	}
+	return f.Err()
 }
 
 func applyUserUpdate(r *userRow, in UserUpdate) error {
@@ -243,6 +301,10 @@ func applyUserUpdate(r *userRow, in UserUpdate) error {
 	}
 	if in.FromAPI != nil {
 		r.fromAPI = *in.FromAPI
+	}
+	if in.Status != nil {
+		r.status = *in.Status
+		checkOneOf(&f, "status", r.status, []string{StatusActive, StatusDeactivated})
 	}
 	if in.Attributes != nil || in.CustomAttributes != nil {
 		r.attributes = mergeAttributes(r.attributes, in.Attributes, in.CustomAttributes)

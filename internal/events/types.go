@@ -34,7 +34,7 @@ var KnownTypes = []string{
 	"user.created", "user.updated", "user.deleted", "user.deactivated", "user.reactivated",
 	"group.created", "group.updated", "group.deleted", "group.member_added", "group.member_removed",
 	"attribute.updated", "attribute.deleted",
-	"course.created", "course.updated", "course.archived", "course.deleted", "course.imported", "course.assigned",
+	"course.created", "course.updated", "course.published", "course.archived", "course.deleted", "course.imported", "course.assigned",
 	"course.unassigned",
 	"enrollment.created", "enrollment.started", "enrollment.progressed", "enrollment.completed", "enrollment.overdue",
 	"workflow.created", "workflow.updated", "workflow.published", "workflow.paused", "workflow.deleted",

@@ -10,6 +10,7 @@ import (
 	"github.com/rosterhq/roster/internal/db"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/op"
 )
 
 // Bounds of one assignment call.
@@ -21,11 +22,15 @@ const (
 
 // Assign is the input of courses.assign (Zapier's Assign Course action).
 type Assign struct {
-	Users            []string `json:"users,omitempty" maxItems:"1000" doc:"User ids to enroll directly"`
-	Groups           []int64  `json:"groups,omitempty" maxItems:"100" doc:"Groups whose present and future members are enrolled"`
-	IncludeSubgroups bool     `json:"includeSubgroups,omitempty" doc:"The group assignments also reach members of subgroups, present and future"`
-	DeadlineAt       int64    `json:"deadlineAt,omitempty" minimum:"0" maximum:"253402300799" doc:"Unix seconds; 0 for none. When given it also becomes the deadline of covered enrollments not yet completed."`
-	AssignAt         int64    `json:"assignAt,omitempty" minimum:"0" doc:"Konstantly's scheduled assignment: not supported, so only 0 or a time not in the future"`
+	// CourseID and CourseExternalID name the course in the body (Zapier's
+	// Assign Course sends courseId). With a path id they must agree with it.
+	CourseID         op.ID      `json:"courseId,omitempty" doc:"The course (2 or \"2\"), as Zapier's Assign Course sends it; on /courses/{id}/assign it must be the path's id"`
+	CourseExternalID ExternalID `json:"courseExternalId,omitempty" doc:"Instead of courseId: the id the course was imported with (courseId of POST /courses/courses-exporter/public/import, shown as externalId), so an imported course is assigned without looking up its Roster id"`
+	Users            []string   `json:"users,omitempty" maxItems:"1000" doc:"User ids to enroll directly"`
+	Groups           []op.ID    `json:"groups,omitempty" maxItems:"100" doc:"Group ids (2 or \"2\") whose present and future members are enrolled"`
+	IncludeSubgroups bool       `json:"includeSubgroups,omitempty" doc:"The group assignments also reach members of subgroups, present and future"`
+	DeadlineAt       int64      `json:"deadlineAt,omitempty" minimum:"0" maximum:"253402300799" doc:"Unix seconds; 0 for none. When given it also becomes the deadline of covered enrollments not yet completed."`
+	AssignAt         int64      `json:"assignAt,omitempty" minimum:"0" doc:"Konstantly's scheduled assignment: not supported, so only 0 or a time not in the future"`
 }
 
 // AssignedGroup is a group in a course.assigned event.
@@ -68,6 +73,48 @@ func checkTiming(deadlineAt, assignAt int64, now time.Time) error {
 	return f.Err()
 }
 
+// AssignTarget returns the course an assignment names: pathID when the route
+// has one (courseId and courseExternalId in the body must then name the same
+// course), else courseId or courseExternalId from the body. An unknown
+// courseExternalId is not_found, like an unknown path id.
+func (s *Service) AssignTarget(ctx context.Context, workspaceID, pathID int64, in Assign) (int64, error) {
+	ext := strings.TrimSpace(string(in.CourseExternalID))
+	byExt := int64(0)
+	if ext != "" {
+		found, err := coursesByExternalID(ctx, s.db.Read(), workspaceID, []string{ext})
+		if err != nil {
+			return 0, fmt.Errorf("find course %q: %w", ext, err)
+		}
+		c, ok := found[ext]
+		if !ok {
+			if pathID != 0 || in.CourseID != 0 {
+				return 0, fault.Invalid("courseExternalId", "no course was imported with courseId %q", ext)
+			}
+			return 0, fault.NotFound(fmt.Sprintf("course with courseExternalId %q", ext))
+		}
+		byExt = c.pk
+	}
+	want := pathID
+	field := "courseId"
+	if want == 0 {
+		want = in.CourseID.Int64()
+		if want == 0 {
+			want, field = byExt, "courseExternalId"
+		}
+	}
+	var f fault.Fields
+	if want == 0 {
+		f.Add("courseId", "is required: the course to assign (or courseExternalId, the id it was imported with)")
+	}
+	if id := in.CourseID.Int64(); id != 0 && id != want {
+		f.Add("courseId", "names course %d but the request assigns course %d", id, want)
+	}
+	if byExt != 0 && byExt != want {
+		f.Add("courseExternalId", "names course %d but %s names course %d", byExt, field, want)
+	}
+	return want, f.Err()
+}
+
 // AssignCourse enrolls users directly and makes each group a rule for its
 // present and future members. All or nothing: an unknown user or group is
 // invalid input naming users[i] or groups[i].
@@ -93,7 +140,7 @@ func (s *Service) AssignCourse(ctx context.Context, workspaceID, courseID int64,
 		if err != nil {
 			return err
 		}
-		groups, err := directory.ResolveGroups(ctx, tx, workspaceID, "groups", in.Groups)
+		groups, err := directory.ResolveGroups(ctx, tx, workspaceID, "groups", op.IDs(in.Groups))
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,12 @@ type AssignInput struct {
 	Body Assign
 }
 
+// AssignByBodyInput is the input of courses.assign_by_body: Zapier's Assign
+// Course, the course named in the body.
+type AssignByBodyInput struct {
+	Body Assign
+}
+
 // AssignedOutput carries the outcome of an assignment.
 type AssignedOutput struct {
 	Body Assigned
@@ -80,7 +86,11 @@ type GroupAssignmentPageOutput struct {
 func (s *Service) assignmentOps() []op.Any {
 	const tag = "Assignments"
 	assign := func(ctx context.Context, p access.Principal, in *AssignInput) (*AssignedOutput, error) {
-		out, err := s.AssignCourse(ctx, p.WorkspaceID, in.ID, in.Body)
+		id, err := s.AssignTarget(ctx, p.WorkspaceID, in.ID, in.Body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := s.AssignCourse(ctx, p.WorkspaceID, id, in.Body)
 		return &AssignedOutput{Body: out}, err
 	}
 	const assignDoc = "`users` are enrolled directly. Each of `groups` becomes a rule: its present and future members (and with " +
@@ -95,7 +105,19 @@ func (s *Service) assignmentOps() []op.Any {
 	return []op.Any{
 		&op.Op[AssignInput, AssignedOutput]{
 			ID: "courses.assign", Tag: tag, Scope: access.CoursesWrite, Method: http.MethodPost, Path: "/courses/{id}/assign",
-			Summary: "Assign a course to users and groups", Description: assignDoc, Run: assign,
+			Summary: "Assign a course to users and groups", Run: assign,
+			Description: assignDoc + " `courseId` or `courseExternalId` in the body, as Zapier sends them, must name this " +
+				"same course (422 naming the field otherwise).",
+		},
+		&op.Op[AssignByBodyInput, AssignedOutput]{
+			ID: "courses.assign_by_body", Tag: tag, Scope: access.CoursesWrite, Method: http.MethodPost, Path: "/courses/assign",
+			Summary: "Assign a course named in the body (Zapier)", Compat: true,
+			Description: "Zapier's Assign Course: `{courseId, users, groups, deadlineAt}`. Instead of `courseId`, " +
+				"`courseExternalId` names an imported course by the `courseId` it was imported with (its `externalId`), " +
+				"with no look-up step. Otherwise the same as `POST /courses/{id}/assign`: " + assignDoc,
+			Run: func(ctx context.Context, p access.Principal, in *AssignByBodyInput) (*AssignedOutput, error) {
+				return assign(ctx, p, &AssignInput{Body: in.Body})
+			},
 		},
 		&op.Op[AssignInput, AssignedOutput]{
 			ID: "courses.create_assignments", Tag: tag, Scope: access.CoursesWrite, Method: http.MethodPost, Path: "/courses/{id}/assignments",

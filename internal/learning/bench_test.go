@@ -10,6 +10,7 @@ import (
 	"github.com/rosterhq/roster/internal/db/dbtest"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/learning"
+	"github.com/rosterhq/roster/internal/op"
 )
 
 // The benchmarks run the full application (event hooks for webhooks and
@@ -63,7 +64,7 @@ func BenchmarkAssignCourseToGroup100k(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			out, err := s.App.Learning.AssignCourse(ctx, tenant.ID, c.ID, learning.Assign{Groups: []int64{g.ID}, DeadlineAt: 2_000_000_000})
+			out, err := s.App.Learning.AssignCourse(ctx, tenant.ID, c.ID, learning.Assign{Groups: []op.ID{op.ID(g.ID)}, DeadlineAt: 2_000_000_000})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -90,7 +91,7 @@ func BenchmarkAddMemberToGroupWith20Courses(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := s.App.Learning.AssignCourse(ctx, tenant.ID, c.ID, learning.Assign{Groups: []int64{g.ID}}); err != nil {
+			if _, err := s.App.Learning.AssignCourse(ctx, tenant.ID, c.ID, learning.Assign{Groups: []op.ID{op.ID(g.ID)}}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -16,6 +16,7 @@ type Course struct {
 	ID              int64     `json:"id" example:"123"`
 	ExternalID      *string   `json:"externalId" doc:"The exporter's id (courseId in imports); null for courses made in Roster"`
 	Name            string    `json:"name" example:"Onboarding"`
+	Title           string    `json:"title" example:"Onboarding" doc:"Same as name (the import's and seed integrations' name for it)"`
 	Annotation      string    `json:"annotation" doc:"Short summary"`
 	Description     string    `json:"description"`
 	Category        string    `json:"category"`
@@ -59,7 +60,7 @@ type courseRow struct {
 }
 
 func (r *courseRow) view() Course {
-	return Course{ID: r.pk, ExternalID: r.externalID, Name: r.name, Annotation: r.annotation, Description: r.description,
+	return Course{ID: r.pk, ExternalID: r.externalID, Name: r.name, Title: r.name, Annotation: r.annotation, Description: r.description,
 		Category: r.category, Language: r.language, URL: r.url, DurationMinutes: r.durationMinutes, IsDraft: r.isDraft,
 		Status: r.status, IsArchived: r.status == CourseArchived, CreatedAt: r.createdAt.Unix(), UpdatedAt: r.updatedAt.Unix(),
 		PublishedAt: seconds(r.publishedAt), ArchivedAt: seconds(r.archivedAt)}
@@ -93,7 +94,8 @@ const (
 
 // CourseCreate is the input of courses.create.
 type CourseCreate struct {
-	Name            string `json:"name" minLength:"1" maxLength:"200" example:"Onboarding"`
+	Name            string `json:"name,omitempty" maxLength:"200" example:"Onboarding" doc:"Required, as name or title"`
+	Title           string `json:"title,omitempty" maxLength:"200" doc:"Same as name (the import's name for it)"`
 	ExternalID      string `json:"externalId,omitempty" maxLength:"128" doc:"Your id for the course, unique in the workspace; imports match on it"`
 	Annotation      string `json:"annotation,omitempty" maxLength:"1000"`
 	Description     string `json:"description,omitempty" maxLength:"20000"`
@@ -107,6 +109,7 @@ type CourseCreate struct {
 // CourseUpdate is the input of courses.update: absent fields stay.
 type CourseUpdate struct {
 	Name            *string `json:"name,omitempty" minLength:"1" maxLength:"200"`
+	Title           *string `json:"title,omitempty" minLength:"1" maxLength:"200" doc:"Same as name"`
 	ExternalID      *string `json:"externalId,omitempty" maxLength:"128" doc:"Empty string removes it"`
 	Annotation      *string `json:"annotation,omitempty" maxLength:"1000"`
 	Description     *string `json:"description,omitempty" maxLength:"20000"`
@@ -175,7 +178,8 @@ func checkDuration(f *fault.Fields, field string, v int) int {
 func newCourseRow(workspaceID int64, in CourseCreate, now time.Time) (courseRow, error) {
 	var f fault.Fields
 	r := courseRow{workspaceID: workspaceID, status: CourseActive, createdAt: now, updatedAt: now, isDraft: in.IsDraft}
-	r.name = checkText(&f, "name", in.Name, 1, maxNameLen)
+	name, field := nameOrTitle(&f, &in.Name, &in.Title)
+	r.name = checkText(&f, field, deref(name), 1, maxNameLen)
 	r.externalID = checkExternalID(&f, "externalId", in.ExternalID)
 	r.annotation = checkText(&f, "annotation", in.Annotation, 0, maxAnnotationLen)
 	r.description = checkText(&f, "description", in.Description, 0, maxDescriptionLen)
@@ -185,6 +189,26 @@ func newCourseRow(workspaceID int64, in CourseCreate, now time.Time) (courseRow,
 	r.durationMinutes = checkDuration(&f, "durationMinutes", in.DurationMinutes)
 	r.publish(now)
 	return r, f.Err()
+}
+
+// nameOrTitle picks the course name from name or title (the import's and
+// seed integrations' word for it), naming the field it came from. Both may
+// be given when they agree; an empty one counts as absent.
+func nameOrTitle(f *fault.Fields, name, title *string) (*string, string) {
+	if name != nil && *name == "" {
+		name = nil
+	}
+	if title != nil && *title == "" {
+		title = nil
+	}
+	switch {
+	case name != nil && title != nil && strings.TrimSpace(*name) != strings.TrimSpace(*title):
+		f.Add("title", "differs from name; give one of them")
+		return name, "name"
+	case name == nil && title != nil:
+		return title, "title"
+	}
+	return name, "name"
 }
 
 // publish sets publishedAt the first time the course is not a draft.
@@ -197,8 +221,8 @@ func (r *courseRow) publish(now time.Time) {
 
 func applyCourseUpdate(r *courseRow, in CourseUpdate, now time.Time) error {
 	var f fault.Fields
-	if in.Name != nil {
-		r.name = checkText(&f, "name", *in.Name, 1, maxNameLen)
+	if name, field := nameOrTitle(&f, in.Name, in.Title); name != nil {
+		r.name = checkText(&f, field, *name, 1, maxNameLen)
 	}
 	if in.ExternalID != nil {
 		r.externalID = checkExternalID(&f, "externalId", *in.ExternalID)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/events"
 )
 
 // CreateCourse adds a course. Returns invalid for bad fields and conflict
@@ -19,7 +20,11 @@ func (s *Service) CreateCourse(ctx context.Context, workspaceID int64, in Course
 		if err := insertCourse(ctx, tx, &r); err != nil {
 			return err
 		}
-		_, err := s.events.Record(ctx, tx, workspaceID, EventCourseCreated, r.view())
+		pending := []events.Pending{{Type: EventCourseCreated, Data: r.view()}}
+		if !r.isDraft {
+			pending = append(pending, events.Pending{Type: EventCoursePublished, Data: r.view()})
+		}
+		_, err := s.events.RecordMany(ctx, tx, workspaceID, pending)
 		return err
 	})
 	if err != nil {
@@ -67,6 +72,7 @@ func (s *Service) UpdateCourse(ctx context.Context, workspaceID, id int64, in Co
 			return err
 		}
 		now := s.timestamp()
+		before, wasDraft := r.view(), r.isDraft
 		if err := applyCourseUpdate(&r, in, now); err != nil {
 			return err
 		}
@@ -75,7 +81,15 @@ func (s *Service) UpdateCourse(ctx context.Context, workspaceID, id int64, in Co
 			return err
 		}
 		out = r.view()
-		_, err = s.events.Record(ctx, tx, workspaceID, EventCourseUpdated, out)
+		change, err := events.WithChanges(before, out)
+		if err != nil {
+			return err
+		}
+		pending := []events.Pending{{Type: EventCourseUpdated, Data: change}}
+		if wasDraft && !r.isDraft {
+			pending = append(pending, events.Pending{Type: EventCoursePublished, Data: out})
+		}
+		_, err = s.events.RecordMany(ctx, tx, workspaceID, pending)
 		return err
 	})
 	if err != nil {
@@ -103,6 +117,7 @@ func (s *Service) SetArchived(ctx context.Context, workspaceID, id int64, archiv
 		if (r.status == CourseArchived) == archived {
 			return nil
 		}
+		before := r.view()
 		now := s.timestamp()
 		r.status, r.archivedAt, r.updatedAt = CourseActive, nil, now
 		typ := EventCourseUpdated
@@ -120,7 +135,13 @@ func (s *Service) SetArchived(ctx context.Context, workspaceID, id int64, archiv
 			}
 		}
 		out = r.view()
-		_, err = s.events.Record(ctx, tx, workspaceID, typ, out)
+		var data any = out
+		if typ == EventCourseUpdated {
+			if data, err = events.WithChanges(before, out); err != nil {
+				return err
+			}
+		}
+		_, err = s.events.Record(ctx, tx, workspaceID, typ, data)
 		return err
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/fault"
 )
 
@@ -149,12 +150,16 @@ func (s *Service) ImportCourses(ctx context.Context, workspaceID int64, in Impor
 			return err
 		}
 		var write []*courseRow
+		var published []*courseRow // created or updated out of draft: course.published
 		for _, it := range valid {
 			res := &out.Results[it.index]
 			prev, ok := existing[res.CourseID]
 			if !ok {
 				res.Status = "created"
 				write = append(write, it.row)
+				if !it.row.isDraft {
+					published = append(published, it.row)
+				}
 				continue
 			}
 			merged := prev
@@ -167,6 +172,9 @@ func (s *Service) ImportCourses(ctx context.Context, workspaceID int64, in Impor
 			merged.updatedAt = now
 			res.Status, it.row = "updated", &merged
 			write = append(write, it.row)
+			if prev.isDraft && !merged.isDraft {
+				published = append(published, it.row)
+			}
 		}
 		if err := upsertCourses(ctx, s.db.Dialect, tx, write); err != nil {
 			return err
@@ -184,7 +192,11 @@ func (s *Service) ImportCourses(ctx context.Context, workspaceID int64, in Impor
 		}
 		out.count()
 		ev.Created, ev.Updated, ev.Unchanged, ev.Failed = out.Created, out.Updated, out.Unchanged, out.Failed
-		_, err = s.events.Record(ctx, tx, workspaceID, EventCourseImported, ev)
+		pending := []events.Pending{{Type: EventCourseImported, Data: ev}}
+		for _, r := range published { // after the upsert: the rows have their ids
+			pending = append(pending, events.Pending{Type: EventCoursePublished, Data: r.view()})
+		}
+		_, err = s.events.RecordMany(ctx, tx, workspaceID, pending)
 		return err
 	})
 	if err != nil {

@@ -29,8 +29,11 @@ import (
 
 // Event types the learning package records.
 const (
-	EventCourseCreated        = "course.created"
-	EventCourseUpdated        = "course.updated"
+	EventCourseCreated = "course.created"
+	EventCourseUpdated = "course.updated"
+	// EventCoursePublished: a course became available — created not a
+	// draft, updated out of draft, or imported so. Never for drafts.
+	EventCoursePublished      = "course.published"
 	EventCourseArchived       = "course.archived"
 	EventCourseDeleted        = "course.deleted"
 	EventCourseImported       = "course.imported"

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/op"
 )
 
 // ProgressInput records how far a user is in a course.
@@ -118,7 +119,7 @@ func (s *Service) CompleteEnrollment(ctx context.Context, workspaceID, courseID 
 // AssignCourses is the input of users.assign_courses (Konstantly's
 // POST /users/{id}/assignments).
 type AssignCourses struct {
-	Courses    []int64 `json:"courses" minItems:"1" maxItems:"100" doc:"Course ids"`
+	Courses    []op.ID `json:"courses" minItems:"1" maxItems:"100" doc:"Course ids (2 or \"2\")"`
 	DeadlineAt int64   `json:"deadlineAt,omitempty" minimum:"0" maximum:"253402300799" doc:"Unix seconds; 0 for none"`
 	AssignAt   int64   `json:"assignAt,omitempty" minimum:"0" doc:"Scheduled assignment: not supported, so only 0 or a time not in the future"`
 }
@@ -143,7 +144,7 @@ func (s *Service) AssignCoursesToUser(ctx context.Context, workspaceID int64, us
 		if err != nil {
 			return err
 		}
-		courses, err := s.resolveCourses(ctx, tx, workspaceID, in.Courses)
+		courses, err := s.resolveCourses(ctx, tx, workspaceID, op.IDs(in.Courses))
 		if err != nil {
 			return err
 		}

@@ -78,7 +78,7 @@ func TestProgress(t *testing.T) {
 		}
 		other := e.course(t, "Not assigned")
 		e.call(t, http.MethodPost, fmt.Sprintf("/courses/%d/enrollments/ann/progress", other), map[string]any{"progress": 5}).Problem(t, http.StatusNotFound)
-		if s.Count(t, "events") != before+1 { // the course.created above
+		if s.Count(t, "events") != before+2 { // the course.created and course.published above
 			t.Fatal("refused progress recorded events")
 		}
 	})

@@ -312,6 +312,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, p access.Principal, id str
 		if err != nil {
 			return err
 		}
+		before := r.view()
 		if in.URL != nil {
 			r.url = url
 		}
@@ -329,7 +330,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, p access.Principal, id str
 			}
 		}
 		r.updatedAt = s.timestamp().UnixMilli()
-		out, err = s.save(ctx, tx, r, EventEndpointUpdated)
+		out, err = s.save(ctx, tx, r, EventEndpointUpdated, before)
 		return err
 	})
 	return out, err
@@ -340,8 +341,9 @@ func (s *Service) SetStatus(ctx context.Context, p access.Principal, id, status 
 	return s.UpdateEndpoint(ctx, p, id, EndpointUpdate{Status: &status})
 }
 
-// save writes r's changeable fields and records typ with the result.
-func (s *Service) save(ctx context.Context, tx *sql.Tx, r endpointRow, typ string) (Endpoint, error) {
+// save writes r's changeable fields and records typ with the result, and
+// with what changed since before (an *.updated event).
+func (s *Service) save(ctx context.Context, tx *sql.Tx, r endpointRow, typ string, before Endpoint) (Endpoint, error) {
 	typesJSON, _ := json.Marshal(r.eventTypes)
 	_, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET url = $1, description = $2, event_types = $3, status = $4,
 		disabled_reason = $5, failing_since = $6, exhausted_count = $7, secret_enc = $8, prev_secret_enc = $9,
@@ -353,7 +355,11 @@ func (s *Service) save(ctx context.Context, tx *sql.Tx, r endpointRow, typ strin
 	}
 	s.endpoints.forget()
 	v := r.view()
-	if _, err := s.events.Record(ctx, tx, r.workspaceID, typ, v); err != nil {
+	change, err := events.WithChanges(before, v)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	if _, err := s.events.Record(ctx, tx, r.workspaceID, typ, change); err != nil {
 		return Endpoint{}, err
 	}
 	return v, nil
@@ -373,6 +379,7 @@ func (s *Service) RotateSecret(ctx context.Context, p access.Principal, id strin
 		if err != nil {
 			return err
 		}
+		before := r.view()
 		enc, err := s.o.Cipher.seal(secret, r.publicID)
 		if err != nil {
 			return err
@@ -381,7 +388,7 @@ func (s *Service) RotateSecret(ctx context.Context, p access.Principal, id strin
 		r.prevSecretEnc = sql.NullString{String: r.secretEnc, Valid: true}
 		r.prevSecretUntil = sql.NullInt64{Int64: now.Add(24 * time.Hour).UnixMilli(), Valid: true}
 		r.secretEnc, r.updatedAt = enc, now.UnixMilli()
-		v, err := s.save(ctx, tx, r, EventEndpointUpdated)
+		v, err := s.save(ctx, tx, r, EventEndpointUpdated, before)
 		out = EndpointWithSecret{Endpoint: v, Secret: secret}
 		return err
 	})
@@ -431,7 +438,8 @@ func (s *Service) disable(ctx context.Context, tx *sql.Tx, endpointID int64, rea
 	if gone && r.kind == KindRESTHook {
 		return s.tombstone(ctx, tx, r)
 	}
+	before := r.view()
 	r.status, r.disabledReason, r.updatedAt = StatusDisabled, reason, s.timestamp().UnixMilli()
-	_, err = s.save(ctx, tx, r, EventEndpointDisabled)
+	_, err = s.save(ctx, tx, r, EventEndpointDisabled, before)
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -269,3 +270,6 @@ func (s *Server) Count(tb testing.TB, table string) int {
 	}
 	return n
 }
+
+// Itoa writes an integer id as text, as no-code tools send ids.
+func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
