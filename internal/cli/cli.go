@@ -29,7 +29,7 @@ Usage:
   roster workspaces  create NAME | list                                        [db flags]
   roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
   roster keys        list --workspace NAME | revoke KEY_ID                   [db flags]
-  roster import      users.csv [--url http://127.0.0.1:8080] [--key KEY] [--map "Col=field,…"] [--on-existing error|skip|update] [--restart]
+  roster import      users.csv [--url http://127.0.0.1:8080] [--key KEY] [--map "Col=field,…"] [--on-existing error|skip|update] [--batch N] [--restart]
   roster version
 
 Every flag can also be set by environment: ROSTER_ADDR, ROSTER_DATA_DIR,
