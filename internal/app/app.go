@@ -51,6 +51,9 @@ type Config struct {
 	RateLimit int
 	// ShutdownTimeout bounds graceful shutdown. Default 15 s.
 	ShutdownTimeout time.Duration
+	// PublicURL is where clients reach Roster (ROSTER_PUBLIC_URL), named
+	// in the OpenAPI document's servers; default http:// and Addr.
+	PublicURL string
 	// SMTPURL configures outgoing mail (smtp://user:pass@host:587?from=…);
 	// empty disables email steps.
 	SMTPURL string
@@ -202,6 +205,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Logger: log, Now: a.Now, DB: d, Auth: a.Access, Idempotency: a.Idempotency,
 		Limiter: ratelimit.New(a.Now), DefaultRateLimit: cfg.RateLimit,
 		Registry: a.Registry, Users: users, Version: Version, SCIM: scimFace,
+		ServerURL: api.ServerURL(cfg.PublicURL, cfg.Addr),
 	})
 	if err != nil {
 		a.Jobs.Close()

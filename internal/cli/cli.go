@@ -24,12 +24,13 @@ const usage = `roster — people & learning platform with an integration-first A
 
 Usage:
   roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--log-level info]
-                     [--smtp-url smtp://…] [--allow-private-targets]
+                     [--smtp-url smtp://…] [--allow-private-targets] [--public-url https://roster.example.com]
   roster migrate     [db flags]
   roster workspaces  create NAME | list                                        [db flags]
   roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
   roster keys        list --workspace NAME | revoke KEY_ID                   [db flags]
   roster import      users.csv [--url http://127.0.0.1:8080] [--key KEY] [--map "Col=field,…"] [--on-existing error|skip|update] [--batch N] [--restart]
+  roster openapi     [--public-url URL]     print the OpenAPI document served at /openapi.json
   roster version
 
 Every flag can also be set by environment: ROSTER_ADDR, ROSTER_DATA_DIR,
@@ -62,6 +63,8 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return keys(ctx, rest, env)
 	case "import":
 		return importUsers(ctx, rest, env)
+	case "openapi":
+		return openAPI(ctx, rest, env)
 	case "version":
 		fmt.Fprintln(env.Stdout, app.Version)
 		return nil
@@ -116,6 +119,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&c.cfg.Addr, "addr", envOr(env, "ROSTER_ADDR", c.cfg.Addr), "listen address")
 	rate := fs.String("rate-limit", envOr(env, "ROSTER_RATE_LIMIT", strconv.Itoa(c.cfg.RateLimit)), "default requests per minute per API key (0 = unlimited)")
 	fs.StringVar(&c.cfg.SMTPURL, "smtp-url", env.Getenv("ROSTER_SMTP_URL"), "SMTP server for workflow email: smtp://user:pass@host:587?from=Name%20<addr>")
+	fs.StringVar(&c.cfg.PublicURL, "public-url", env.Getenv("ROSTER_PUBLIC_URL"), "URL clients reach Roster at, named in /openapi.json (default: http:// and the listen address)")
 	allowDefault, err := strconv.ParseBool(envOr(env, "ROSTER_ALLOW_PRIVATE_TARGETS", "false"))
 	if err != nil {
 		return fmt.Errorf("ROSTER_ALLOW_PRIVATE_TARGETS: want true or false")

@@ -39,7 +39,7 @@ func TestImportResumesAndReportsRejects(t *testing.T) {
 	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
 		tenant := s.Tenant(t)
 		file := writeCSV(t, 2500)
-		opts := csvimport.Options{File: file, URL: s.URL, Key: tenant.Key, Batch: 1000,
+		opts := csvimport.Options{File: file, URL: s.URL, Key: tenant.Key, Batch: 1000, Client: s.Client,
 			Map: "E-mail=email,Time zone=timezone,Cost Centre=-"}
 
 		// Interrupt after the first batch, as a crash or Ctrl-C would.
@@ -168,7 +168,7 @@ func TestImportBadRowsInTheMiddle(t *testing.T) {
 			t.Fatal(err)
 		}
 		var steps []int
-		p, err := csvimport.Run(context.Background(), csvimport.Options{File: file, URL: s.URL, Key: tenant.Key,
+		p, err := csvimport.Run(context.Background(), csvimport.Options{File: file, URL: s.URL, Key: tenant.Key, Client: s.Client,
 			Progress: func(p csvimport.Progress) { steps = append(steps, p.Done) }})
 		if err != nil {
 			t.Fatal(err)
