@@ -20,7 +20,7 @@ import (
 	"github.com/rosterhq/roster/internal/app"
 )
 
-const usage = `roster — people & learning platform with an integration-first API
+var usage = `roster — people & learning platform with an integration-first API
 
 Usage:
   roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--log-level info]
@@ -35,7 +35,7 @@ Usage:
 
 Every flag can also be set by environment: ROSTER_ADDR, ROSTER_DATA_DIR,
 ROSTER_DATABASE_URL (postgres://… or a SQLite file path), ROSTER_RATE_LIMIT,
-ROSTER_LOG_LEVEL, ROSTER_SECRET_KEY (encrypts webhook secrets; required on PostgreSQL), ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_URL and ROSTER_API_KEY (import). Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write events.readonly" + `
+ROSTER_LOG_LEVEL, ROSTER_SECRET_KEY (encrypts webhook secrets; required on PostgreSQL), ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_PUBLIC_URL, ROSTER_URL and ROSTER_API_KEY (import). Scopes (README, "Scopes"): ` + strings.ReplaceAll(scopeList(access.AllScopes), ",", " ") + `
 `
 
 // Env is the process environment, passed in so tests control it.

@@ -57,6 +57,7 @@ func newDocChecker(doc []byte) (*docChecker, error) {
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020) // OpenAPI 3.1's dialect
+	c.AssertFormat()                     // an "email" or "date-time" must be one
 	if err := c.AddResource(docResource, parsed); err != nil {
 		return nil, fmt.Errorf("load the OpenAPI document: %w", err)
 	}
