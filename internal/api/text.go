@@ -46,7 +46,7 @@ func withStorableText(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if bytes.Contains(body, []byte(`\u0000`)) {
+		if bytes.Contains(body, []byte(`\u0000`)) && !perItemText[r.URL.Path] {
 			if field, found := nulField(body); found {
 				pr := newProblem(http.StatusUnprocessableEntity, "invalid_text", "Text may not contain NUL characters.")
 				pr.addField(field, "must not contain NUL characters")
@@ -58,6 +58,11 @@ func withStorableText(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// perItemText names the batch routes that refuse NUL characters item by
+// item themselves (directory.BulkUserItem): one bad item must not refuse the
+// whole batch.
+var perItemText = map[string]bool{apiPrefix + "/users/bulk": true}
 
 func bad(s string) bool { return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) }
 

@@ -23,12 +23,15 @@ func TestBulkCreateUsersItemShapes(t *testing.T) {
 			map[string]any{"name": "F", "email": "f@example.com", "roleAlias": "boss"},
 			map[string]any{"name": "G", "email": "g@example.com", "customAttributes": []any{1}},
 			map[string]any{"name": "H", "email": "h@example.com"},
+			map[string]any{"name": "I\x00", "email": "i@example.com"},
+			map[string]any{"name": "J", "email": "j@example.com", "customAttributes": map[string]any{"dept": "x\x00"}},
 		}
 		var out bulkOutcome
 		tenant.Call(t, http.MethodPost, "/api/v1/users/bulk", map[string]any{"users": items}).Expect(t, http.StatusOK).JSON(t, &out)
 		want := []struct{ status, field string }{
 			{"created", ""}, {"error", "name"}, {"error", "shoeSize"}, {"error", ""}, {"error", ""},
 			{"error", "roleAlias"}, {"error", "customAttributes"}, {"created", ""},
+			{"error", "name"}, {"error", "customAttributes.dept"}, // NUL characters, which PostgreSQL cannot store
 		}
 		if len(out.Results) != len(want) {
 			t.Fatalf("results: %+v", out.Results)
@@ -42,7 +45,7 @@ func TestBulkCreateUsersItemShapes(t *testing.T) {
 				t.Fatalf("item %d: errors %v do not name %q", i, r.Errors, w.field)
 			}
 		}
-		if out.Created != 2 || out.Failed != 6 || s.Count(t, "users") != 2 {
+		if out.Created != 2 || out.Failed != 8 || s.Count(t, "users") != 2 {
 			t.Fatalf("counts: %+v, %d users", out, s.Count(t, "users"))
 		}
 

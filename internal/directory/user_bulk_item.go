@@ -2,10 +2,12 @@ package directory
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -56,7 +58,49 @@ func (b BulkUserItem) decode() (UserCreate, error) {
 	if err := dec.Decode(&u); err != nil {
 		return u, decodeFault(err)
 	}
+	if bytes.Contains(b.raw, []byte(`\u0000`)) {
+		// The HTTP face leaves NUL characters in bulk items to us (see
+		// api.perItemText); PostgreSQL cannot store them.
+		var doc any
+		_ = json.Unmarshal(b.raw, &doc)
+		if field := nulField(doc, ""); field != "" {
+			return u, fault.Invalid(field, "must not contain NUL characters")
+		}
+	}
 	return u, nil
+}
+
+// nulField is the dotted path of the first string or key in v holding a
+// NUL character, "" when none does.
+func nulField(v any, path string) string {
+	join := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch t := v.(type) {
+	case string:
+		if strings.IndexByte(t, 0) >= 0 {
+			return cmp.Or(path, "item")
+		}
+	case []any:
+		for i, e := range t {
+			if f := nulField(e, join(strconv.Itoa(i))); f != "" {
+				return f
+			}
+		}
+	case map[string]any:
+		for k, e := range t {
+			if strings.IndexByte(k, 0) >= 0 {
+				return cmp.Or(path, "item")
+			}
+			if f := nulField(e, join(k)); f != "" {
+				return f
+			}
+		}
+	}
+	return ""
 }
 
 // decodeFault turns a JSON decoding error into a field error.
