@@ -42,7 +42,10 @@ type Progress struct {
 	Updated  int    `json:"updated"`
 	Skipped  int    `json:"skipped"`
 	Rejected int    `json:"rejected"`
-	Resumed  bool   `json:"-"`
+	// PendingEnd ends the batch sent and not yet answered: batches are sized
+	// as the import goes, so a resumed run re-sends exactly that batch.
+	PendingEnd int  `json:"pendingEnd,omitempty"`
+	Resumed    bool `json:"-"`
 }
 
 // StateFile and RejectsFile name the files kept beside the CSV.
@@ -98,12 +101,21 @@ func Run(ctx context.Context, o Options) (Progress, error) {
 			return p, err
 		}
 		end := min(p.Done+size.next(), len(rows))
+		if p.PendingEnd > p.Done {
+			// The batch an interrupted run had sent: the same rows under the
+			// same idempotency key, so the server replays what it did.
+			end = min(p.PendingEnd, len(rows))
+		}
+		p.PendingEnd = end
+		if err := saveState(StateFile(o.File), p); err != nil {
+			return p, err
+		}
 		started := time.Now()
 		if err := o.importBatch(ctx, &p, rows[p.Done:end], mapping, len(header), rejects); err != nil {
 			return p, fmt.Errorf("rows %d–%d: %w", p.Done+1, end, err)
 		}
 		size.took(end-p.Done, time.Since(started))
-		p.Done = end
+		p.Done, p.PendingEnd = end, 0
 		if err := saveState(StateFile(o.File), p); err != nil {
 			return p, err
 		}

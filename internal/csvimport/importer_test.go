@@ -3,7 +3,9 @@ package csvimport_test
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -213,6 +215,56 @@ func TestImportBadRowsInTheMiddle(t *testing.T) {
 		tenant.Call(t, "GET", "/api/v1/users?email=u26@example.com", nil).Expect(t, 200).JSON(t, &page)
 		if len(page.Users) != 1 || page.Users[0].Name != "User 26" {
 			t.Fatalf("row 26: %+v", page.Users)
+		}
+	})
+}
+
+// lostAnswer passes requests on but loses the answer to the nth, as a
+// dropped connection would after the server applied the batch, and then
+// stops the import.
+type lostAnswer struct {
+	next   http.RoundTripper
+	n      int
+	cancel context.CancelFunc
+	calls  int
+}
+
+func (l *lostAnswer) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(req)
+	if l.calls++; l.calls == l.n && err == nil {
+		resp.Body.Close()
+		l.cancel()
+		return nil, errors.New("connection reset after the server answered")
+	}
+	return resp, err
+}
+
+// TestImportResumesALostBatch: a run stopped while a batch was in flight
+// (applied by the server, answer lost) resumes with that same batch, so its
+// rows count as created rather than coming back as "already exists".
+func TestImportResumesALostBatch(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		file := writeCSV(t, 120) // rows 8 and 10 are bad
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		opts := csvimport.Options{File: file, URL: s.URL, Key: tenant.Key, Map: "E-mail=email,Time zone=timezone"}
+		first := opts
+		first.Client = &http.Client{Transport: &lostAnswer{next: s.Client.Transport, n: 4, cancel: cancel}}
+		p, err := csvimport.Run(ctx, first)
+		if err == nil || p.PendingEnd <= p.Done {
+			t.Fatalf("interrupted run: %+v %v", p, err)
+		}
+		if n := s.Count(t, "users"); n <= p.Created {
+			t.Fatalf("the lost batch was not applied: %d users, %+v", n, p)
+		}
+		opts.Client = s.Client
+		p, err = csvimport.Run(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Created != 118 || p.Rejected != 2 || s.Count(t, "users") != 118 {
+			t.Fatalf("resumed run: %+v, %d users", p, s.Count(t, "users"))
 		}
 	})
 }
