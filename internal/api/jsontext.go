@@ -58,7 +58,10 @@ type jsonFrame struct {
 // inspectJSON walks body once and returns the first string (key or value)
 // holding a NUL or invalid UTF-8, or the first repeated key, with its dotted
 // path (users.3.name). A body that is not JSON is left to the operation.
-func inspectJSON(body []byte) (textFault, bool) {
+//
+// With nulAllowed, NUL characters are left to the operation (a batch route
+// that refuses them per item).
+func inspectJSON(body []byte, nulAllowed bool) (textFault, bool) {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') {
 		return textFault{}, false
@@ -117,7 +120,7 @@ func inspectJSON(body []byte) (textFault, bool) {
 			}
 		case string:
 			isKey := len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].expectKey
-			if kind := rawStringFault(raw); kind != 0 {
+			if kind := rawStringFault(raw); kind != 0 && !(kind == faultNul && nulAllowed) {
 				if isKey {
 					return textFault{field: path(t), kind: kind, status: 422}, true
 				}

@@ -61,8 +61,9 @@ type platformUpdateInput struct {
 }
 
 type platformListInput struct {
-	Offset int `query:"offset" minimum:"0" default:"0"`
-	Limit  int `query:"limit" minimum:"1" maximum:"100" default:"20"`
+	Offset int    `query:"offset" minimum:"0" default:"0"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
+	Email  string `query:"email" maxLength:"254" doc:"Exact email, case-insensitive; an empty list when nobody has it"`
 }
 
 type platformUserOutput struct{ Body PlatformUser }
@@ -126,7 +127,7 @@ func platformOps(users directory.UserOps) *op.Registry {
 			ID: "platform.users.list", Tag: tag, Scope: users.List.Scope, Method: http.MethodGet, Path: "/users",
 			Compat: true, Summary: "List users (Chatwoot platform API)",
 			Run: func(ctx context.Context, p access.Principal, in *platformListInput) (*platformListOutput, error) {
-				page, err := users.List.Call(ctx, p, &directory.ListUsersInput{Offset: in.Offset, Limit: in.Limit})
+				page, err := users.List.Call(ctx, p, &directory.ListUsersInput{Offset: in.Offset, Limit: in.Limit, Email: in.Email})
 				if err != nil {
 					return nil, err
 				}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"sort"
 	"testing"
 
 	"github.com/rosterhq/roster/internal/app/apptest"
@@ -65,5 +66,41 @@ func TestPlatformUsers(t *testing.T) {
 			t.Fatalf("delete body %q", resp.Body)
 		}
 		tenant.Call(t, http.MethodGet, "/platform/api/v1/users/"+u.ID, nil).Problem(t, http.StatusNotFound)
+	})
+}
+
+// TestPlatformUsersByEmail: ?email= filters the platform list (exact,
+// case-insensitive), as users.list does; before, it was ignored and every
+// user came back.
+func TestPlatformUsersByEmail(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		for _, email := range []string{"ada@example.com", "grace@example.com"} {
+			tenant.Call(t, http.MethodPost, "/platform/api/v1/users", map[string]any{"name": "X", "email": email}).Expect(t, http.StatusOK)
+		}
+		other := s.Tenant(t)
+		other.Call(t, http.MethodPost, "/platform/api/v1/users", map[string]any{"name": "X", "email": "ada@example.com"}).Expect(t, http.StatusOK)
+		for _, c := range []struct {
+			query string
+			want  []string
+		}{
+			{"?email=GRACE@example.com", []string{"grace@example.com"}},
+			{"?email=ada%40example.com", []string{"ada@example.com"}},
+			{"?email=nobody@example.com", nil},
+			{"?email=ada", nil},
+			{"", []string{"ada@example.com", "grace@example.com"}},
+		} {
+			var got []platformUser
+			tenant.Call(t, http.MethodGet, "/platform/api/v1/users"+c.query, nil).Expect(t, http.StatusOK).JSON(t, &got)
+			if len(got) != len(c.want) {
+				t.Fatalf("%s: %+v, want %v", c.query, got, c.want)
+			}
+			sort.Slice(got, func(i, j int) bool { return got[i].Email < got[j].Email }) // same-millisecond creates
+			for i := range got {
+				if got[i].Email != c.want[i] {
+					t.Fatalf("%s: %+v, want %v", c.query, got, c.want)
+				}
+			}
+		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/rosterhq/roster/internal/api/docsui"
 	"github.com/rosterhq/roster/internal/db"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/idempotency"
@@ -30,6 +31,9 @@ type Deps struct {
 	Registry         *op.Registry
 	Users            directory.UserOps
 	Version          string
+	// ServerURL is where clients reach this Roster, named in the OpenAPI
+	// document's servers (see ServerURL).
+	ServerURL string
 	// SCIM is the SCIM 2.0 face, mounted at scim.Prefix when set.
 	SCIM http.Handler
 }
@@ -55,6 +59,7 @@ func New(d Deps) (*Server, error) {
 
 	cfg := huma.DefaultConfig("Roster API", d.Version)
 	cfg.CreateHooks = nil // no $schema links in responses: Konstantly clients expect plain objects
+	cfg.DocsPath = ""     // /docs is served from the embedded Redoc bundle (docsui), not a CDN
 	cfg.Info.Description = "Roster's people & learning API. Authenticate with an API key in `X-API-KEY`, " +
 		"`Authorization: Bearer`, or `api_access_token`. Errors are RFC 9457 problem+json. " +
 		"Every POST and PATCH accepts an `Idempotency-Key` header (kept 24 hours)."
@@ -77,6 +82,11 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.ServerURL == "" {
+		d.ServerURL = ServerURL("", "")
+	}
+	describeDocument(api, d.ServerURL)
+	docsui.Register(mux, "/openapi.json")
 	var h http.Handler = withProblemForUnrouted(mux)
 	h = withIdempotency(d.Idempotency, d.Logger, h)
 	h = withRateLimit(d.Limiter, d.DefaultRateLimit, d.Now, h)

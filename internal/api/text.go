@@ -45,7 +45,8 @@ func withStorableText(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if f, found := inspectJSON(body); found {
+		// Batch routes refuse NUL characters item by item themselves.
+		if f, found := inspectJSON(body, perItemText[r.URL.Path]); found {
 			pr := newProblem(f.status, f.kind.code(), "The request body holds text Roster cannot store as sent.")
 			pr.addField(f.field, f.kind.reason())
 			pr.Detail = summarize(pr)
@@ -55,5 +56,10 @@ func withStorableText(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// perItemText names the batch routes that refuse NUL characters item by
+// item themselves (directory.BulkUserItem): one bad item must not refuse the
+// whole batch.
+var perItemText = map[string]bool{apiPrefix + "/users/bulk": true}
 
 func bad(s string) bool { return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) }

@@ -54,6 +54,9 @@ type Config struct {
 	AuthFailureLimit int
 	// ShutdownTimeout bounds graceful shutdown. Default 15 s.
 	ShutdownTimeout time.Duration
+	// PublicURL is where clients reach Roster (ROSTER_PUBLIC_URL), named
+	// in the OpenAPI document's servers; default http:// and Addr.
+	PublicURL string
 	// SMTPURL configures outgoing mail (smtp://user:pass@host:587?from=…);
 	// empty disables email steps.
 	SMTPURL string
@@ -206,6 +209,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Logger: log, Now: a.Now, DB: d, Auth: a.Access, Idempotency: a.Idempotency,
 		Limiter: ratelimit.New(a.Now), DefaultRateLimit: cfg.RateLimit, AuthFailureLimit: cfg.AuthFailureLimit,
 		Registry: a.Registry, Users: users, Version: Version, SCIM: scimFace,
+		ServerURL: api.ServerURL(cfg.PublicURL, cfg.Addr),
 	})
 	if err != nil {
 		a.Jobs.Close()

@@ -20,21 +20,22 @@ import (
 	"github.com/rosterhq/roster/internal/app"
 )
 
-const usage = `roster — people & learning platform with an integration-first API
+var usage = `roster — people & learning platform with an integration-first API
 
 Usage:
   roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--auth-failure-limit 30] [--log-level info]
-                     [--smtp-url smtp://…] [--allow-private-targets]
+                     [--smtp-url smtp://…] [--allow-private-targets] [--public-url https://roster.example.com]
   roster migrate     [db flags]
   roster workspaces  create NAME | list | delete NAME [--yes]            [db flags]
   roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
   roster keys        list --workspace NAME | revoke KEY_ID                   [db flags]
-  roster import      users.csv [--url http://127.0.0.1:8080] [--key KEY] [--map "Col=field,…"] [--on-existing error|skip|update] [--restart]
+  roster import      users.csv [--url http://127.0.0.1:8080] [--key KEY] [--map "Col=field,…"] [--on-existing error|skip|update] [--batch N] [--restart]
+  roster openapi     [--public-url URL]     print the OpenAPI document served at /openapi.json
   roster version
 
 Every flag can also be set by environment: ROSTER_ADDR, ROSTER_DATA_DIR,
 ROSTER_DATABASE_URL (postgres://… or a SQLite file path), ROSTER_RATE_LIMIT,
-ROSTER_LOG_LEVEL, ROSTER_SECRET_KEY (encrypts webhook secrets; required on PostgreSQL), ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_URL and ROSTER_API_KEY (import). Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write events.readonly" + `
+ROSTER_LOG_LEVEL, ROSTER_SECRET_KEY (encrypts webhook secrets; required on PostgreSQL), ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_PUBLIC_URL, ROSTER_URL and ROSTER_API_KEY (import). Scopes (README, "Scopes"): ` + strings.ReplaceAll(scopeList(access.AllScopes), ",", " ") + `
 `
 
 // Env is the process environment, passed in so tests control it.
@@ -62,6 +63,8 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return keys(ctx, rest, env)
 	case "import":
 		return importUsers(ctx, rest, env)
+	case "openapi":
+		return openAPI(ctx, rest, env)
 	case "version":
 		fmt.Fprintln(env.Stdout, app.Version)
 		return nil
@@ -118,6 +121,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	authFailures := fs.String("auth-failure-limit", envOr(env, "ROSTER_AUTH_FAILURE_LIMIT", strconv.Itoa(c.cfg.AuthFailureLimit)),
 		"failed authentications per minute per client address before it is answered 429 (0 = unlimited)")
 	fs.StringVar(&c.cfg.SMTPURL, "smtp-url", env.Getenv("ROSTER_SMTP_URL"), "SMTP server for workflow email: smtp://user:pass@host:587?from=Name%20<addr>")
+	fs.StringVar(&c.cfg.PublicURL, "public-url", env.Getenv("ROSTER_PUBLIC_URL"), "URL clients reach Roster at, named in /openapi.json (default: http:// and the listen address)")
 	allowDefault, err := strconv.ParseBool(envOr(env, "ROSTER_ALLOW_PRIVATE_TARGETS", "false"))
 	if err != nil {
 		return fmt.Errorf("ROSTER_ALLOW_PRIVATE_TARGETS: want true or false")

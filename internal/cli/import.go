@@ -19,7 +19,7 @@ func importUsers(ctx context.Context, args []string, env Env) error {
 	key := fs.String("key", env.Getenv("ROSTER_API_KEY"), "API key with users.write (or ROSTER_API_KEY)")
 	mapping := fs.String("map", "", `column mapping, e.g. "Full Name=name,Dept=customAttributes.department,Notes=-"`)
 	onExisting := fs.String("on-existing", "error", "for an email that exists: error, skip or update")
-	batch := fs.Int("batch", 1000, "rows per request (at most 1000)")
+	batch := fs.Int("batch", 0, "rows per request, at most 1000 (default: sized by the server's pace, starting at 1)")
 	restart := fs.Bool("restart", false, "start from the first row even if an earlier run saved progress")
 	if err := fs.Parse(reorderFlags(args)); err != nil {
 		return err
@@ -70,7 +70,8 @@ func reorderFlags(args []string) []string {
 
 func isBoolFlag(a string) bool { return strings.TrimLeft(a, "-") == "restart" }
 
-// progressBar draws on a terminal and prints a line per tenth elsewhere.
+// progressBar draws on a terminal after every batch and prints a line per
+// 5 % elsewhere (logs, CI).
 type progressBar struct {
 	env      Env
 	tty      bool
@@ -105,7 +106,7 @@ func (b *progressBar) update(p csvimport.Progress) {
 		b.lastTier = 0
 		return
 	}
-	if tier := int(frac * 10); tier != b.lastTier {
+	if tier := int(frac * 20); tier != b.lastTier {
 		b.lastTier = tier
 		fmt.Fprintf(b.env.Stderr, "%3.0f%%  %d/%d rows  %d rejected\n", frac*100, p.Done, p.Rows, p.Rejected)
 	}

@@ -25,10 +25,10 @@ type Options struct {
 	Key        string // API key with users.write
 	Map        string // explicit column mapping, "Header=field,…"
 	OnExisting string // error, skip or update
-	Batch      int    // rows per request, at most 1,000
+	Batch      int    // rows per request, at most 1,000; 0 sizes batches by themselves
 	Restart    bool   // ignore saved progress
 	Client     *http.Client
-	Progress   func(p Progress) // called after every batch
+	Progress   func(p Progress) // called after every batch (see batchSizer)
 	Warn       func(msg string)
 }
 
@@ -42,7 +42,10 @@ type Progress struct {
 	Updated  int    `json:"updated"`
 	Skipped  int    `json:"skipped"`
 	Rejected int    `json:"rejected"`
-	Resumed  bool   `json:"-"`
+	// PendingEnd ends the batch sent and not yet answered: batches are sized
+	// as the import goes, so a resumed run re-sends exactly that batch.
+	PendingEnd int  `json:"pendingEnd,omitempty"`
+	Resumed    bool `json:"-"`
 }
 
 // StateFile and RejectsFile name the files kept beside the CSV.
@@ -55,8 +58,8 @@ func Run(ctx context.Context, o Options) (Progress, error) {
 	if o.OnExisting == "" {
 		o.OnExisting = "error"
 	}
-	if o.Batch <= 0 || o.Batch > 1000 {
-		o.Batch = 1000
+	if o.Batch < 0 || o.Batch > MaxBatch {
+		o.Batch = MaxBatch
 	}
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: 5 * time.Minute}
@@ -67,18 +70,9 @@ func Run(ctx context.Context, o Options) (Progress, error) {
 	}
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	records, err := r.ReadAll()
+	header, rows, err := readRows(data)
 	if err != nil {
 		return Progress{}, fmt.Errorf("parse %s: %w", o.File, err)
-	}
-	if len(records) < 1 {
-		return Progress{}, fmt.Errorf("%s is empty", o.File)
-	}
-	header := records[0]
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\ufeff")
 	}
 	mapping, warnings, err := NewMapping(header, o.Map)
 	if err != nil {
@@ -89,7 +83,6 @@ func Run(ctx context.Context, o Options) (Progress, error) {
 			o.Warn(w)
 		}
 	}
-	rows := records[1:]
 	p := Progress{FileHash: hash, Rows: len(rows), RunID: newRunID()}
 	if saved, err := loadState(StateFile(o.File)); err == nil && saved.FileHash == hash && !o.Restart {
 		p, p.Resumed = saved, saved.Done > 0
@@ -102,39 +95,27 @@ func Run(ctx context.Context, o Options) (Progress, error) {
 	if o.Progress != nil {
 		o.Progress(p)
 	}
+	size := newBatchSizer(o.Batch, len(rows))
 	for p.Done < len(rows) {
 		if err := ctx.Err(); err != nil {
 			return p, err
 		}
-		end := min(p.Done+o.Batch, len(rows))
-		batch := rows[p.Done:end]
-		users := make([]map[string]any, len(batch))
-		for i, rec := range batch {
-			users[i] = mapping.User(rec)
+		end := min(p.Done+size.next(), len(rows))
+		if p.PendingEnd > p.Done {
+			// The batch an interrupted run had sent: the same rows under the
+			// same idempotency key, so the server replays what it did.
+			end = min(p.PendingEnd, len(rows))
 		}
-		out, err := o.send(ctx, users, fmt.Sprintf("csv-%s-%d-%d", p.RunID, p.Done, end))
-		if err != nil {
-			return p, fmt.Errorf("rows %d–%d: %w", p.Done+1, end, err)
-		}
-		for _, res := range out.Results {
-			switch res.Status {
-			case "created":
-				p.Created++
-			case "updated":
-				p.Updated++
-			case "skipped":
-				p.Skipped++
-			default:
-				p.Rejected++
-				if err := rejects.write(batch[res.Index], p.Done+res.Index+1, res.reason()); err != nil {
-					return p, err
-				}
-			}
-		}
-		if err := rejects.flush(); err != nil {
+		p.PendingEnd = end
+		if err := saveState(StateFile(o.File), p); err != nil {
 			return p, err
 		}
-		p.Done = end
+		started := time.Now()
+		if err := o.importBatch(ctx, &p, rows[p.Done:end], mapping, len(header), rejects); err != nil {
+			return p, fmt.Errorf("rows %d–%d: %w", p.Done+1, end, err)
+		}
+		size.took(end-p.Done, time.Since(started))
+		p.Done, p.PendingEnd = end, 0
 		if err := saveState(StateFile(o.File), p); err != nil {
 			return p, err
 		}
@@ -143,6 +124,115 @@ func Run(ctx context.Context, o Options) (Progress, error) {
 		}
 	}
 	return p, nil
+}
+
+// row is one data row of the file: its cells, or why they could not be read.
+type row struct {
+	record []string
+	err    error
+}
+
+// readRows splits the file into the header and data rows. A row the CSV
+// reader refuses (a stray quote) is kept with its error, to be rejected on
+// its own: one bad row never stops the import.
+func readRows(data []byte) ([]string, []row, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = false
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, errors.New("the file is empty")
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("header: %w", err)
+	}
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	}
+	var rows []row
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return header, rows, nil
+		}
+		var pe *csv.ParseError
+		if err != nil && !errors.As(err, &pe) {
+			return nil, nil, err
+		}
+		if err != nil {
+			err = fmt.Errorf("malformed CSV: %v", pe.Err)
+		}
+		rows = append(rows, row{record: rec, err: err})
+	}
+}
+
+// rejected is a row refused locally or by the server, by 1-based data row
+// number (row 1 is the first row after the header).
+type rejected struct {
+	row    int
+	record []string
+	reason string
+}
+
+// importBatch sends the rows that can be sent, counts the results in p and
+// writes every rejected row, in row order, to the rejects file.
+func (o Options) importBatch(ctx context.Context, p *Progress, batch []row, mapping Mapping, columns int, rejects *rejectsWriter) error {
+	var users []map[string]any
+	var sent []int // index in batch of each user sent
+	var bad []rejected
+	for i, r := range batch {
+		if reason := localProblem(r, columns); reason != "" {
+			bad = append(bad, rejected{p.Done + i + 1, r.record, reason})
+			continue
+		}
+		users = append(users, mapping.User(r.record))
+		sent = append(sent, i)
+	}
+	if len(users) > 0 {
+		out, err := o.send(ctx, users, fmt.Sprintf("csv-%s-%d-%d", p.RunID, p.Done, p.Done+len(batch)))
+		if err != nil {
+			return err
+		}
+		for _, res := range out.Results {
+			if res.Index < 0 || res.Index >= len(sent) {
+				return fmt.Errorf("server answered for item %d of %d", res.Index, len(sent))
+			}
+			switch res.Status {
+			case "created":
+				p.Created++
+			case "updated":
+				p.Updated++
+			case "skipped":
+				p.Skipped++
+			default:
+				i := sent[res.Index]
+				bad = append(bad, rejected{p.Done + i + 1, batch[i].record, res.reason()})
+			}
+		}
+	}
+	sort.Slice(bad, func(i, j int) bool { return bad[i].row < bad[j].row })
+	for _, b := range bad {
+		p.Rejected++
+		if err := rejects.write(b.record, b.row, b.reason); err != nil {
+			return err
+		}
+	}
+	return rejects.flush()
+}
+
+// localProblem is why a row cannot be sent at all: the CSV reader refused
+// it, or it has cells beyond the header's columns, which no field would
+// receive (they would be dropped silently).
+func localProblem(r row, columns int) string {
+	if r.err != nil {
+		return r.err.Error()
+	}
+	for i := columns; i < len(r.record); i++ {
+		if strings.TrimSpace(r.record[i]) != "" {
+			return fmt.Sprintf("%d cells, but the header has %d columns", len(r.record), columns)
+		}
+	}
+	return ""
 }
 
 type bulkResult struct {

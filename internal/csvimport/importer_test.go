@@ -3,7 +3,9 @@ package csvimport_test
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,7 +41,7 @@ func TestImportResumesAndReportsRejects(t *testing.T) {
 	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
 		tenant := s.Tenant(t)
 		file := writeCSV(t, 2500)
-		opts := csvimport.Options{File: file, URL: s.URL, Key: tenant.Key, Batch: 1000,
+		opts := csvimport.Options{File: file, URL: s.URL, Key: tenant.Key, Batch: 1000, Client: s.Client,
 			Map: "E-mail=email,Time zone=timezone,Cost Centre=-"}
 
 		// Interrupt after the first batch, as a crash or Ctrl-C would.
@@ -134,4 +136,135 @@ func TestMapping(t *testing.T) {
 			t.Errorf("%v %q: %v %v, want %s", tc.header, tc.explict, m, err, tc.want)
 		}
 	}
+}
+
+// TestImportBadRowsInTheMiddle: rows the server refuses and rows that are
+// not even valid CSV, in the middle of the file, go to the rejects file with
+// their row numbers and reasons; every other row is imported, and progress
+// is reported in many small steps rather than once at the end.
+func TestImportBadRowsInTheMiddle(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		bad := map[int]string{ // 1-based data row → line, and the reason expected
+			20: "User 20,not-an-email,learner",
+			21: `User 21,u21@example.com,lea"rner`,
+			22: "User 22,u22@example.com,learner,surplus",
+			23: "User 23,u23@example.com,boss",
+			24: "User 24,u1@example.com,learner",
+			25: ",u25@example.com,learner",
+		}
+		reasons := map[int]string{20: "email:", 21: "malformed CSV", 22: "header has 3 columns", 23: "roleAlias:",
+			24: "already exists", 25: "name:"}
+		var b strings.Builder
+		b.WriteString("Name,Email,Role\n")
+		const rows = 60
+		for i := 1; i <= rows; i++ {
+			if line, ok := bad[i]; ok {
+				b.WriteString(line + "\n")
+				continue
+			}
+			fmt.Fprintf(&b, "User %d,u%d@example.com,learner\n", i, i)
+		}
+		file := filepath.Join(t.TempDir(), "users.csv")
+		if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var steps []int
+		p, err := csvimport.Run(context.Background(), csvimport.Options{File: file, URL: s.URL, Key: tenant.Key, Client: s.Client,
+			Progress: func(p csvimport.Progress) { steps = append(steps, p.Done) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Done != rows || p.Created != rows-len(bad) || p.Rejected != len(bad) || s.Count(t, "users") != rows-len(bad) {
+			t.Fatalf("progress %+v, %d users", p, s.Count(t, "users"))
+		}
+		// Auto-sized batches: one row first, never more than a twentieth.
+		if len(steps) < 20 || steps[0] != 0 || steps[1] != 1 {
+			t.Fatalf("progress steps: %v", steps)
+		}
+		for i := 1; i < len(steps); i++ {
+			if d := steps[i] - steps[i-1]; d < 1 || d > rows/20 {
+				t.Fatalf("progress steps: %v", steps)
+			}
+		}
+
+		f, err := os.Open(csvimport.RejectsFile(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		r := csv.NewReader(f)
+		r.FieldsPerRecord = -1
+		got, err := r.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1+len(bad) || strings.Join(got[0], ",") != "row,reason,Name,Email,Role" {
+			t.Fatalf("rejects: %q", got)
+		}
+		for i, rec := range got[1:] {
+			row := 20 + i
+			if rec[0] != fmt.Sprint(row) || !strings.Contains(rec[1], reasons[row]) {
+				t.Errorf("reject %d: %q, want row %d with %q", i, rec, row, reasons[row])
+			}
+		}
+		// Rows after the bad ones are there, with their fields.
+		var page struct {
+			Users []struct{ Name string } `json:"users"`
+		}
+		tenant.Call(t, "GET", "/api/v1/users?email=u26@example.com", nil).Expect(t, 200).JSON(t, &page)
+		if len(page.Users) != 1 || page.Users[0].Name != "User 26" {
+			t.Fatalf("row 26: %+v", page.Users)
+		}
+	})
+}
+
+// lostAnswer passes requests on but loses the answer to the nth, as a
+// dropped connection would after the server applied the batch, and then
+// stops the import.
+type lostAnswer struct {
+	next   http.RoundTripper
+	n      int
+	cancel context.CancelFunc
+	calls  int
+}
+
+func (l *lostAnswer) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(req)
+	if l.calls++; l.calls == l.n && err == nil {
+		resp.Body.Close()
+		l.cancel()
+		return nil, errors.New("connection reset after the server answered")
+	}
+	return resp, err
+}
+
+// TestImportResumesALostBatch: a run stopped while a batch was in flight
+// (applied by the server, answer lost) resumes with that same batch, so its
+// rows count as created rather than coming back as "already exists".
+func TestImportResumesALostBatch(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		file := writeCSV(t, 120) // rows 8 and 10 are bad
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		opts := csvimport.Options{File: file, URL: s.URL, Key: tenant.Key, Map: "E-mail=email,Time zone=timezone"}
+		first := opts
+		first.Client = &http.Client{Transport: &lostAnswer{next: s.Client.Transport, n: 4, cancel: cancel}}
+		p, err := csvimport.Run(ctx, first)
+		if err == nil || p.PendingEnd <= p.Done {
+			t.Fatalf("interrupted run: %+v %v", p, err)
+		}
+		if n := s.Count(t, "users"); n <= p.Created {
+			t.Fatalf("the lost batch was not applied: %d users, %+v", n, p)
+		}
+		opts.Client = s.Client
+		p, err = csvimport.Run(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Created != 118 || p.Rejected != 2 || s.Count(t, "users") != 118 {
+			t.Fatalf("resumed run: %+v, %d users", p, s.Count(t, "users"))
+		}
+	})
 }

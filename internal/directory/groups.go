@@ -33,7 +33,7 @@ type Group struct {
 	Description      string         `json:"description"`
 	UsersCount       int            `json:"usersCount" doc:"Direct members"`
 	CoursesCount     int            `json:"coursesCount" doc:"Courses assigned to the group"`
-	Image            *struct{}      `json:"image" doc:"Cover image; always null for now"`
+	Image            *Image         `json:"image" doc:"Cover image; always null for now"`
 	CustomAttributes map[string]any `json:"customAttributes"`
 	Attributes       map[string]any `json:"attributes" doc:"Same as customAttributes (Konstantly's name)"`
 	CreatedAt        int64          `json:"createdAt" doc:"Unix seconds"`

@@ -75,7 +75,7 @@ type User struct {
 	IsBanned         bool           `json:"isBanned" doc:"True when deactivated (Konstantly's name)"`
 	FromAPI          bool           `json:"fromApi"`
 	HasPassword      bool           `json:"hasPassword"`
-	Image            *struct{}      `json:"image" doc:"Avatar; always null for now"`
+	Image            *Image         `json:"image" doc:"Avatar; always null for now"`
 	CustomAttributes map[string]any `json:"customAttributes"`
 	Attributes       map[string]any `json:"attributes" doc:"Same as customAttributes (Konstantly's name)"`
 	CreatedAt        int64          `json:"createdAt" doc:"Unix seconds"`

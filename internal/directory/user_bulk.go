@@ -25,8 +25,10 @@ const (
 
 // BulkUsers is the input of users.bulk_create.
 type BulkUsers struct {
-	Users      []UserCreate `json:"users" minItems:"1" maxItems:"1000" doc:"Up to 1,000 users"`
-	OnExisting string       `json:"onExisting,omitempty" enum:"error,skip,update" doc:"For a user whose email exists: report an error (default), skip it, or update it with the given fields"`
+	Users      []BulkUserItem `json:"users" minItems:"1" maxItems:"1000" doc:"Up to 1,000 users, each as users.create takes it; a bad item is reported in its result and does not stop the others"`
+	OnExisting string         `json:"onExisting,omitempty" enum:"error,skip,update" doc:"For a user whose email exists: report an error (default), skip it, or update it with the given fields"`
+
+	envelopeErr error // set by UnmarshalJSON
 }
 
 // BulkItemResult is the outcome of one item, by its index in the request.
@@ -59,6 +61,9 @@ type bulkItem struct {
 // MaxBulkUsers users. Invalid items are reported per item and the valid ones
 // are written together in one transaction.
 func (s *Service) BulkCreateUsers(ctx context.Context, workspaceID int64, in BulkUsers) (BulkOutcome, error) {
+	if in.envelopeErr != nil {
+		return BulkOutcome{}, in.envelopeErr
+	}
 	if len(in.Users) == 0 || len(in.Users) > MaxBulkUsers {
 		return BulkOutcome{}, fault.Invalid("users", "must hold 1 to %d users", MaxBulkUsers)
 	}
@@ -73,9 +78,15 @@ func (s *Service) BulkCreateUsers(ctx context.Context, workspaceID int64, in Bul
 	now := s.timestamp()
 	seenEmail, seenID := map[string]int{}, map[string]int{}
 	var valid []*bulkItem
-	for i, u := range in.Users {
+	for i, item := range in.Users {
 		res := &out.Results[i]
-		res.Index, res.Email = i, strings.TrimSpace(u.Email)
+		res.Index = i
+		u, err := item.decode()
+		if err != nil {
+			res.fail(err)
+			continue
+		}
+		res.Email = strings.TrimSpace(u.Email)
 		row, err := newUserRow(workspaceID, u, now)
 		if err != nil {
 			res.fail(err)

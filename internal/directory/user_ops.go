@@ -191,7 +191,7 @@ func (s *Service) UserOps() UserOps {
 			Summary: "Create up to 1,000 users",
 			Description: "Each item is validated on its own and reported in `results` by index; the valid items are written " +
 				"in one transaction. `onExisting` decides what happens to an item whose email exists: `error`, `skip` or `update`.",
-			MaxBodyBytes: 8 << 20,
+			MaxBodyBytes: 8 << 20, SelfValidated: true,
 			Run: func(ctx context.Context, p access.Principal, in *BulkUsersInput) (*BulkOutcomeOutput, error) {
 				out, err := s.BulkCreateUsers(ctx, p.WorkspaceID, in.Body)
 				return &BulkOutcomeOutput{Body: out}, err

@@ -7,30 +7,31 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/fault"
 )
 
 // Course is a course of the workspace (Konstantly's shape, plus the fields
 // imports carry).
 type Course struct {
-	ID              int64     `json:"id" example:"123"`
-	ExternalID      *string   `json:"externalId" doc:"The exporter's id (courseId in imports); null for courses made in Roster"`
-	Name            string    `json:"name" example:"Onboarding"`
-	Title           string    `json:"title" example:"Onboarding" doc:"Same as name (the import's and seed integrations' name for it)"`
-	Annotation      string    `json:"annotation" doc:"Short summary"`
-	Description     string    `json:"description"`
-	Category        string    `json:"category"`
-	Language        string    `json:"language"`
-	URL             string    `json:"url" doc:"Where the course is taken"`
-	DurationMinutes int       `json:"durationMinutes"`
-	IsDraft         bool      `json:"isDraft"`
-	Status          string    `json:"status" enum:"active,archived"`
-	IsArchived      bool      `json:"isArchived"`
-	Image           *struct{} `json:"image" doc:"Cover image; always null for now"`
-	CreatedAt       int64     `json:"createdAt" doc:"Unix seconds"`
-	UpdatedAt       int64     `json:"updatedAt" doc:"Unix seconds"`
-	PublishedAt     int64     `json:"publishedAt" doc:"Unix seconds; 0 while a draft"`
-	ArchivedAt      int64     `json:"archivedAt" doc:"Unix seconds; 0 unless archived"`
+	ID              int64            `json:"id" example:"123"`
+	ExternalID      *string          `json:"externalId" doc:"The exporter's id (courseId in imports); null for courses made in Roster"`
+	Name            string           `json:"name" example:"Onboarding"`
+	Title           string           `json:"title" example:"Onboarding" doc:"Same as name (the import's and seed integrations' name for it)"`
+	Annotation      string           `json:"annotation" doc:"Short summary"`
+	Description     string           `json:"description"`
+	Category        string           `json:"category"`
+	Language        string           `json:"language"`
+	URL             string           `json:"url" doc:"Where the course is taken"`
+	DurationMinutes int              `json:"durationMinutes"`
+	IsDraft         bool             `json:"isDraft"`
+	Status          string           `json:"status" enum:"active,archived"`
+	IsArchived      bool             `json:"isArchived"`
+	Image           *directory.Image `json:"image" doc:"Cover image; always null for now"`
+	CreatedAt       int64            `json:"createdAt" doc:"Unix seconds"`
+	UpdatedAt       int64            `json:"updatedAt" doc:"Unix seconds"`
+	PublishedAt     int64            `json:"publishedAt" doc:"Unix seconds; 0 while a draft"`
+	ArchivedAt      int64            `json:"archivedAt" doc:"Unix seconds; 0 unless archived"`
 }
 
 // CourseRef is the short form events carry.

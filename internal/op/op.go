@@ -33,6 +33,11 @@ type Op[I, O any] struct {
 	Status      int          // success status; default 200
 	// MaxBodyBytes raises huma's 1 MiB request body limit for bulk operations.
 	MaxBodyBytes int64
+	// SelfValidated operations check their body themselves, so that a bad
+	// item of a batch is reported on its own instead of refusing the whole
+	// request (users.bulk_create). The document still shows the full schema;
+	// HTTP only makes sure the body is JSON.
+	SelfValidated bool
 	// Compat marks an alternative HTTP shape of an operation that exists for
 	// drop-in compatibility with another API; it is routed and documented but
 	// not listed in the catalog, where the canonical operation stands.
@@ -112,6 +117,10 @@ func (o *Op[I, O]) mount(api huma.API, prefix string, mapErr func(context.Contex
 			}
 			next(hctx)
 		}},
+	}
+	if o.SelfValidated {
+		hop.SkipValidateBody = true
+		hop.Middlewares = append(hop.Middlewares, requireJSON(o.MaxBodyBytes))
 	}
 	if o.Public {
 		hop.Security, hop.Middlewares = nil, nil

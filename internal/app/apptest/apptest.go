@@ -83,7 +83,17 @@ func Start(tb testing.TB, dialect db.Dialect, opts ...Option) *Server {
 		srv.Close()
 		a.Close()
 	})
-	return &Server{URL: srv.URL, App: a, Client: srv.Client(), DatabaseURL: cfg.DatabaseURL}
+	client := srv.Client()
+	// Every response a test receives through the server's client is checked
+	// against the OpenAPI document (see openapicheck.go); benchmarks skip it.
+	if _, bench := tb.(*testing.B); !bench {
+		checker, err := documentChecker(client, srv.URL)
+		if err != nil {
+			tb.Fatalf("OpenAPI document: %v", err)
+		}
+		client.Transport = checkingTransport{next: client.Transport, checker: checker, tb: tb}
+	}
+	return &Server{URL: srv.URL, App: a, Client: client, DatabaseURL: cfg.DatabaseURL}
 }
 
 // EachDialect runs fn against a fresh server per engine.

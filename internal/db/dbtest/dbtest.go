@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -72,10 +71,7 @@ func postgresSchema(tb testing.TB) string {
 	tb.Helper()
 	dsn := os.Getenv(EnvPostgresDSN)
 	if dsn == "" {
-		warnOnce.Do(func() {
-			fmt.Fprintf(os.Stderr, "\n*** %s is not set: PostgreSQL tests are SKIPPED. "+
-				"Set it (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run them. ***\n\n", EnvPostgresDSN)
-		})
+		warnOnce.Do(announceSkip)
 		tb.Skipf("PostgreSQL tests skipped: %s is not set", EnvPostgresDSN)
 	}
 	admin, err := sql.Open("pgx", dsn)
