@@ -31,6 +31,8 @@ type Deps struct {
 	Version          string
 	// SCIM is the SCIM 2.0 face, mounted at scim.Prefix when set.
 	SCIM http.Handler
+	// Requests, when set, observes every finished request (metrics).
+	Requests RequestObserver
 }
 
 // Server is the assembled HTTP face.
@@ -63,6 +65,7 @@ func New(d Deps) (*Server, error) {
 		"apiAccessToken": {Type: "apiKey", In: "header", Name: "api_access_token"},
 	}
 	api := humago.New(mux, cfg)
+	api.UseMiddleware(recordOperation) // before any Register: huma binds middlewares then
 
 	d.Registry.Mount(api, apiPrefix, errs.mapErr)
 	platform := platformOps(d.Users)
@@ -84,7 +87,7 @@ func New(d Deps) (*Server, error) {
 	h = scim.Errors(scim.Prefix, h) // the SCIM face answers SCIM errors, also for refusals above
 	h = withCanonicalPath(h)
 	h = withRecovery(d.Logger, h)
-	h = withRequestInfo(d.Logger, h)
+	h = withRequestInfo(d.Logger, d.Requests, h)
 	return &Server{Handler: h, API: api, Registry: d.Registry, Platform: platform, Catalog: op.NewIndex(entries)}, nil
 }
 

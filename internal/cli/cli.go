@@ -23,7 +23,7 @@ import (
 const usage = `roster — people & learning platform with an integration-first API
 
 Usage:
-  roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--log-level info]
+  roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--log-level info] [--log-format json|text]
                      [--smtp-url smtp://…] [--allow-private-targets]
   roster migrate     [db flags]
   roster workspaces  create NAME | list                                        [db flags]
@@ -34,7 +34,7 @@ Usage:
 
 Every flag can also be set by environment: ROSTER_ADDR, ROSTER_DATA_DIR,
 ROSTER_DATABASE_URL (postgres://… or a SQLite file path), ROSTER_RATE_LIMIT,
-ROSTER_LOG_LEVEL, ROSTER_SECRET_KEY (encrypts webhook secrets; required on PostgreSQL), ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_URL and ROSTER_API_KEY (import). Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write events.readonly" + `
+ROSTER_LOG_LEVEL, ROSTER_LOG_FORMAT (json or text), ROSTER_SECRET_KEY (encrypts webhook secrets; required on PostgreSQL), ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_URL and ROSTER_API_KEY (import). Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write events.readonly" + `
 `
 
 // Env is the process environment, passed in so tests control it.
@@ -75,8 +75,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 
 // commonFlags binds the flags every command shares, with env defaults.
 type commonFlags struct {
-	cfg      app.Config
-	logLevel string
+	cfg       app.Config
+	logLevel  string
+	logFormat string
 }
 
 func newFlags(name string, env Env) (*flag.FlagSet, *commonFlags) {
@@ -92,6 +93,7 @@ func newFlags(name string, env Env) (*flag.FlagSet, *commonFlags) {
 	fs.StringVar(&c.cfg.DataDir, "data-dir", getenv("ROSTER_DATA_DIR", c.cfg.DataDir), "directory for the SQLite database")
 	fs.StringVar(&c.cfg.DatabaseURL, "database-url", getenv("ROSTER_DATABASE_URL", ""), "postgres://… or a SQLite file path (default DATA_DIR/roster.db)")
 	fs.StringVar(&c.logLevel, "log-level", getenv("ROSTER_LOG_LEVEL", "info"), "debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", getenv("ROSTER_LOG_FORMAT", "json"), "json (for log collectors) or text (for people)")
 	return fs, c
 }
 
@@ -100,7 +102,14 @@ func (c *commonFlags) logger(env Env) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
-	return slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level})), nil
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(c.logFormat) {
+	case "json", "":
+		return slog.New(slog.NewJSONHandler(env.Stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(env.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format (ROSTER_LOG_FORMAT): want json or text, got %q", c.logFormat)
 }
 
 func (c *commonFlags) open(ctx context.Context, env Env) (*app.App, error) {
