@@ -116,9 +116,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.Migrate(ctx); err != nil {
+	applied, err := d.MigrateApplied(ctx)
+	if err != nil {
 		d.Close()
 		return nil, err
+	}
+	for _, v := range applied {
+		log.Info("applied migration", "version", v, "database", string(d.Dialect))
 	}
 	a := &App{Config: cfg, Log: log, Now: time.Now, DB: d}
 	if cfg.Clock != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/internal/db"
 )
 
 const usage = `roster — people & learning platform with an integration-first API
@@ -25,7 +26,7 @@ const usage = `roster — people & learning platform with an integration-first A
 Usage:
   roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--log-level info] [--log-format json|text]
                      [--smtp-url smtp://…] [--allow-private-targets]
-  roster migrate     [db flags]
+  roster migrate     [--status] [db flags]
   roster workspaces  create NAME | list                                        [db flags]
   roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
   roster keys        list --workspace NAME | revoke KEY_ID                   [db flags]
@@ -194,8 +195,12 @@ func envOr(env Env, key, def string) string {
 
 func migrate(ctx context.Context, args []string, env Env) error {
 	fs, c := newFlags("migrate", env)
+	status := fs.Bool("status", false, "list applied and pending migrations without applying any")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *status {
+		return migrationStatus(ctx, c, env)
 	}
 	a, err := c.open(ctx, env) // Open migrates
 	if err != nil {
@@ -326,4 +331,44 @@ func orDash(t time.Time) string {
 		return "-"
 	}
 	return t.Format(time.RFC3339)
+}
+
+// migrationStatus prints every migration this binary carries, applied or
+// pending, and any applied one it does not know (a newer release's). It opens
+// the database without migrating it.
+func migrationStatus(ctx context.Context, c *commonFlags, env Env) error {
+	d, err := db.Open(ctx, db.Options{URL: c.cfg.DatabaseURL, DataDir: c.cfg.DataDir})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	states, err := d.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tNAME\tSTATUS\tAPPLIED AT")
+	var pending, unknown int
+	for _, s := range states {
+		st, at := "pending", "-"
+		switch {
+		case s.Unknown:
+			st, at = "applied (newer release)", s.AppliedAt.Format(time.RFC3339)
+			unknown++
+		case s.Applied:
+			st, at = "applied", s.AppliedAt.Format(time.RFC3339)
+		default:
+			pending++
+		}
+		fmt.Fprintf(tw, "%04d\t%s\t%s\t%s\n", s.Version, s.Name, st, at)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d pending", d.Dialect, pending)
+	if unknown > 0 {
+		fmt.Fprintf(env.Stdout, "; %d from a newer release: this roster will refuse to start", unknown)
+	}
+	fmt.Fprintln(env.Stdout)
+	return nil
 }

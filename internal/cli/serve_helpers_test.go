@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -56,6 +57,16 @@ func freeAddr(t *testing.T) string {
 // ends or Stop is called.
 func startServe(t *testing.T, env map[string]string, args ...string) *served {
 	t.Helper()
+	s, err := launchServe(t, env, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// launchServe is startServe for other goroutines than the test's: it
+// reports a failure to start instead of failing the test.
+func launchServe(t *testing.T, env map[string]string, args ...string) (*served, error) {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &served{URL: "http://" + addr, Stderr: &syncBuffer{}}
@@ -71,7 +82,7 @@ func startServe(t *testing.T, env map[string]string, args ...string) *served {
 		return stopErr
 	}
 	t.Cleanup(func() { _ = s.stop() })
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get(s.URL + "/healthz")
 		if err == nil {
@@ -82,16 +93,17 @@ func startServe(t *testing.T, env map[string]string, args ...string) *served {
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("serve stopped: %v\n%s", err, s.Stderr)
+			done <- err
+			return nil, fmt.Errorf("serve stopped: %v\n%s", err, s.Stderr)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve never became healthy:\n%s", s.Stderr)
+			return nil, fmt.Errorf("serve never became healthy:\n%s", s.Stderr)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.Key = regexp.MustCompile(`rk_[A-Za-z0-9]{44}`).FindString(s.Stderr.String())
-	return s
+	return s, nil
 }
 
 // Stop shuts the server down and returns what Run returned.
