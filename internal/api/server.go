@@ -33,6 +33,10 @@ type Deps struct {
 	SCIM http.Handler
 	// Requests, when set, observes every finished request (metrics).
 	Requests RequestObserver
+	// Metrics is served at /metrics to bearers of MetricsToken; neither set
+	// means no /metrics on this handler (a separate listener may serve it).
+	Metrics      http.Handler
+	MetricsToken string
 }
 
 // Server is the assembled HTTP face.
@@ -86,6 +90,7 @@ func New(d Deps) (*Server, error) {
 	h = withStorableText(h)
 	h = scim.Errors(scim.Prefix, h) // the SCIM face answers SCIM errors, also for refusals above
 	h = withCanonicalPath(h)
+	h = withMetricsEndpoint(d.Metrics, d.MetricsToken, h)
 	h = withRecovery(d.Logger, h)
 	h = withRequestInfo(d.Logger, d.Requests, h)
 	return &Server{Handler: h, API: api, Registry: d.Registry, Platform: platform, Catalog: op.NewIndex(entries)}, nil

@@ -27,12 +27,17 @@ import (
 	"github.com/rosterhq/roster/internal/jobs"
 	"github.com/rosterhq/roster/internal/learning"
 	"github.com/rosterhq/roster/internal/mail"
+	"github.com/rosterhq/roster/internal/metrics"
 	"github.com/rosterhq/roster/internal/op"
 	"github.com/rosterhq/roster/internal/outbound"
 	"github.com/rosterhq/roster/internal/ratelimit"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/webhooks"
 )
+
+// jobKinds are the River job kinds Roster runs (webhooks' and automation's
+// Kind()), reported by the queue metrics even while none waits.
+var jobKinds = []string{"webhook_delivery", "workflow_step"}
 
 // Version is set at build time with -ldflags "-X ...app.Version=…".
 var Version = "dev"
@@ -80,6 +85,12 @@ type Config struct {
 	// use (tests and benchmarks).
 	TuneWebhooks func(*webhooks.Options)
 	TuneJobs     func(*jobs.Options)
+	// MetricsAddr, when set, serves /metrics on its own listener (keep it
+	// off the public network). ROSTER_METRICS_ADDR.
+	MetricsAddr string
+	// MetricsToken, when set, serves /metrics on the main listener to
+	// requests with Authorization: Bearer <token>. ROSTER_METRICS_TOKEN.
+	MetricsToken string
 }
 
 // DefaultConfig returns the defaults documented on Config.
@@ -106,6 +117,8 @@ type App struct {
 	Webhooks    *webhooks.Service
 	// Outbound is the guarded client for requests to user-supplied URLs.
 	Outbound *http.Client
+	// Metrics holds the Prometheus collectors.
+	Metrics *metrics.Metrics
 	stop     context.CancelFunc
 	done     chan struct{}
 }
@@ -124,7 +137,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	for _, v := range applied {
 		log.Info("applied migration", "version", v, "database", string(d.Dialect))
 	}
-	a := &App{Config: cfg, Log: log, Now: time.Now, DB: d}
+	a := &App{Config: cfg, Log: log, Now: time.Now, DB: d, Metrics: metrics.New(d, jobKinds...)}
 	if cfg.Clock != nil {
 		a.Now = cfg.Clock
 	}
@@ -143,7 +156,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			d.Close()
 			return nil, err
 		}
-		mailer = sender
+		mailer = countingMailer{sender, a.Metrics}
 	}
 
 	users := a.Directory.UserOps()
@@ -161,6 +174,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Registry.Add(a.Automation.Ops()...)
 	steps := &automation.RiverQueue{}
 	runner := automation.NewRunner(d, a.Now, a.Registry, steps, mailer, a.Outbound)
+	runner.OnRunEnd(a.Metrics.ObserveWorkflowRun)
 	a.Automation.SetRunner(runner)
 	a.Events.OnRecord(a.Automation.OnEvent)
 
@@ -206,6 +220,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Logger: log, Now: a.Now, DB: d, Auth: a.Access, Idempotency: a.Idempotency,
 		Limiter: ratelimit.New(a.Now), DefaultRateLimit: cfg.RateLimit,
 		Registry: a.Registry, Users: users, Version: Version, SCIM: scimFace,
+		Requests: a.Metrics, Metrics: a.Metrics.Handler(), MetricsToken: cfg.MetricsToken,
 	})
 	if err != nil {
 		a.Jobs.Close()
@@ -234,7 +249,7 @@ func (a *App) openWebhooks() error {
 			"on PostgreSQL set the same key on every node")
 	}
 	o := webhooks.Options{DB: a.DB, Events: a.Events, Now: a.Now, Cipher: cipher, Logger: a.Log,
-		AllowPrivate: a.Config.AllowPrivateTargets, Version: Version}
+		AllowPrivate: a.Config.AllowPrivateTargets, Version: Version, Observe: a.Metrics.ObserveWebhook}
 	if a.Config.TuneWebhooks != nil {
 		a.Config.TuneWebhooks(&o)
 	}
@@ -287,6 +302,21 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
+	var metricsSrv *http.Server
+	if a.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s for metrics: %w", a.Config.MetricsAddr, err)
+		}
+		metricsSrv = a.metricsServer()
+		go func() {
+			if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.Log.Error("metrics listener stopped", "err", err.Error())
+			}
+		}()
+		a.Log.Info("metrics serving", "addr", mln.Addr().String(), "path", api.MetricsPath)
+		defer metricsSrv.Close()
+	}
 	if err := a.Start(ctx); err != nil {
 		return err
 	}
@@ -331,4 +361,24 @@ func (a *App) pruneLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// metricsServer serves /metrics alone, for the separate metrics listener.
+func (a *App) metricsServer() *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+api.MetricsPath, a.Metrics.Handler())
+	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+}
+
+// countingMailer counts workflow email sent and failed.
+type countingMailer struct {
+	automation.Mailer
+	m *metrics.Metrics
+}
+
+func (c countingMailer) Send(ctx context.Context, msg mail.Message) error {
+	err := c.Mailer.Send(ctx, msg)
+	c.m.ObserveEmail(err)
+	return err
 }

@@ -25,7 +25,7 @@ const usage = `roster — people & learning platform with an integration-first A
 
 Usage:
   roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--log-level info] [--log-format json|text]
-                     [--smtp-url smtp://…] [--allow-private-targets]
+                     [--smtp-url smtp://…] [--allow-private-targets] [--metrics-addr 127.0.0.1:9090]
   roster migrate     [--status] [db flags]
   roster workspaces  create NAME | list                                        [db flags]
   roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
@@ -35,7 +35,8 @@ Usage:
 
 Every flag can also be set by environment: ROSTER_ADDR, ROSTER_DATA_DIR,
 ROSTER_DATABASE_URL (postgres://… or a SQLite file path), ROSTER_RATE_LIMIT,
-ROSTER_LOG_LEVEL, ROSTER_LOG_FORMAT (json or text), ROSTER_SECRET_KEY (encrypts webhook secrets; required on PostgreSQL), ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_URL and ROSTER_API_KEY (import). Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write events.readonly" + `
+ROSTER_LOG_LEVEL, ROSTER_LOG_FORMAT (json or text), ROSTER_SECRET_KEY (encrypts webhook secrets; required on PostgreSQL), ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS,
+ROSTER_METRICS_ADDR, ROSTER_METRICS_TOKEN (serves /metrics on the main listener to this bearer token), ROSTER_URL and ROSTER_API_KEY (import). Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write events.readonly" + `
 `
 
 // Env is the process environment, passed in so tests control it.
@@ -132,6 +133,8 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	fs.BoolVar(&c.cfg.AllowPrivateTargets, "allow-private-targets", allowDefault,
 		"let webhooks and workflow HTTP steps reach loopback and private addresses (local setups and tests only)")
+	fs.StringVar(&c.cfg.MetricsAddr, "metrics-addr", env.Getenv("ROSTER_METRICS_ADDR"),
+		"serve Prometheus metrics at /metrics on this separate address (e.g. 127.0.0.1:9090)")
 	rescue := fs.Duration("job-rescue-after", 0, "take back jobs running this long on a node that died (default: job timeout + 1 min; env ROSTER_JOB_RESCUE_AFTER)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -140,6 +143,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	// The key that encrypts webhook secrets is a secret itself: environment
 	// only, never a flag (flags show in process listings).
 	c.cfg.SecretKey = env.Getenv("ROSTER_SECRET_KEY")
+	c.cfg.MetricsToken = env.Getenv("ROSTER_METRICS_TOKEN")
 	if v := env.Getenv("ROSTER_JOB_RESCUE_AFTER"); v != "" && *rescue == 0 {
 		if c.cfg.JobRescueAfter, err = time.ParseDuration(v); err != nil {
 			return fmt.Errorf("ROSTER_JOB_RESCUE_AFTER: %w", err)

@@ -158,6 +158,10 @@ func (db *DB) Close() error {
 // Read is the pool for queries outside a transaction.
 func (db *DB) Read() Querier { return db.read }
 
+// ReadPool is the read pool itself (the same as Write on PostgreSQL), for
+// pool statistics.
+func (db *DB) ReadPool() *sql.DB { return db.read }
+
 // Write is the pool that write transactions use. River and other components
 // that must share our transactions take it from here.
 func (db *DB) Write() *sql.DB { return db.write }
