@@ -20,6 +20,7 @@ import (
 	"github.com/rosterhq/roster/internal/access/accessops"
 	"github.com/rosterhq/roster/internal/api"
 	"github.com/rosterhq/roster/internal/automation"
+	"github.com/rosterhq/roster/internal/backup"
 	"github.com/rosterhq/roster/internal/db"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/events"
@@ -121,10 +122,30 @@ type App struct {
 	Metrics *metrics.Metrics
 	stop     context.CancelFunc
 	done     chan struct{}
+	lock     *backup.Lock // SQLite: held while open (see Open)
 }
 
 // Open connects to and migrates the database and assembles the services.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	// A SQLite database is held (shared) while open, so that `roster
+	// restore` refuses to replace it under a running server.
+	var lock *backup.Lock
+	if path, ok := db.SQLitePath(db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir}); ok {
+		var err error
+		if lock, err = backup.Hold(path); err != nil {
+			return nil, err
+		}
+	}
+	a, err := open(ctx, cfg, log)
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
+	a.lock = lock
+	return a, nil
+}
+
+func open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
 	if err != nil {
 		return nil, err
@@ -287,7 +308,8 @@ func (a *App) Close() error {
 	defer cancel()
 	err := a.Jobs.Stop(ctx)
 	a.Jobs.Close()
-	return errors.Join(err, a.DB.Close())
+	err = errors.Join(err, a.DB.Close())
+	return errors.Join(err, a.lock.Release())
 }
 
 // Serve answers HTTP on ln until ctx is cancelled, then shuts down

@@ -31,6 +31,8 @@ Usage:
   roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
   roster keys        list --workspace NAME | revoke KEY_ID                   [db flags]
   roster import      users.csv [--url http://127.0.0.1:8080] [--key KEY] [--map "Col=field,…"] [--on-existing error|skip|update] [--restart]
+  roster backup      FILE [db flags]        (SQLite; consistent while the server runs)
+  roster restore     FILE [db flags]        (SQLite; refused while a server uses the database)
   roster version
 
 Every flag can also be set by environment: ROSTER_ADDR, ROSTER_DATA_DIR,
@@ -64,6 +66,10 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return keys(ctx, rest, env)
 	case "import":
 		return importUsers(ctx, rest, env)
+	case "backup":
+		return backupCmd(ctx, rest, env)
+	case "restore":
+		return restoreCmd(ctx, rest, env)
 	case "version":
 		fmt.Fprintln(env.Stdout, app.Version)
 		return nil

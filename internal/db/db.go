@@ -64,8 +64,19 @@ type Options struct {
 // Migrate.
 func Open(ctx context.Context, opts Options) (*DB, error) {
 	u := strings.TrimSpace(opts.URL)
-	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
+	path, ok := SQLitePath(opts)
+	if !ok {
 		return openPostgres(ctx, u, opts.MaxConns)
+	}
+	return openSQLite(ctx, path, opts.MaxConns)
+}
+
+// SQLitePath is the SQLite file opts select, and false when they select
+// PostgreSQL.
+func SQLitePath(opts Options) (string, bool) {
+	u := strings.TrimSpace(opts.URL)
+	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
+		return "", false
 	}
 	path := u
 	path = strings.TrimPrefix(path, "sqlite://")
@@ -80,7 +91,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		}
 		path = filepath.Join(dir, "roster.db")
 	}
-	return openSQLite(ctx, path, opts.MaxConns)
+	return path, true
 }
 
 func openSQLite(ctx context.Context, path string, maxConns int) (*DB, error) {
