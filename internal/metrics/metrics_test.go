@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+	"github.com/riverqueue/river"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -187,4 +189,31 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// idleStep is a job of a kind Roster runs, put on a queue no worker reads,
+// so it stays due.
+type idleStep struct{}
+
+func (idleStep) Kind() string { return "workflow_step" }
+
+// The queue metrics read River's table on both engines: a job due an hour
+// ago shows in the depth and as an hour of waiting.
+func TestJobQueueMetrics(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		_, err := s.App.Jobs.River.Insert(context.Background(), idleStep{}, &river.InsertOpts{
+			Queue: "metrics_test_idle", ScheduledAt: time.Now().Add(-time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		families := scrape(t, s)
+		// River files a past-due insert as scheduled, then makes it
+		// available: count it in whichever state it is.
+		if v := value(families, "roster_job_queue_depth", "kind", "workflow_step"); v != 1 {
+			t.Errorf("depth %v, want 1", v)
+		}
+		if v := value(families, "roster_job_queue_oldest_age_seconds", "kind", "workflow_step"); v < 3590 || v > 3700 {
+			t.Errorf("oldest age %v s, want about 3600", v)
+		}
+	}, func(c *app.Config) { c.MetricsToken = metricsToken })
 }

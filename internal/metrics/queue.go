@@ -28,7 +28,7 @@ func newQueueCollector(d *db.DB, kinds []string) *queueCollector {
 			"Unfinished background jobs, by kind (webhook delivery, workflow step, …) and state (available, scheduled, retryable, running, pending).",
 			[]string{"kind", "state"}, nil),
 		age: prometheus.NewDesc("roster_job_queue_oldest_age_seconds",
-			"How long the oldest job that is due has waited to start, by kind (0 when none waits).",
+			"How long the oldest due job has waited past its scheduled time without starting, by kind (0 when none waits).",
 			[]string{"kind"}, nil),
 		up: prometheus.NewDesc("roster_job_queue_scrape_success",
 			"1 when the job queue could be read for this scrape.", nil, nil),
@@ -83,12 +83,15 @@ func (c *queueCollector) collect(ctx context.Context, ch chan<- prometheus.Metri
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	// Waiting time of due jobs: available ones whose scheduled time has
-	// passed. River keeps SQLite times as UTC text, PostgreSQL's as
-	// timestamptz.
-	age := `SELECT kind, extract(epoch FROM now() - min(scheduled_at))::float8 FROM river_job WHERE state = 'available' GROUP BY kind`
+	// Waiting time of due jobs: those not started whose scheduled time has
+	// passed (River moves them from scheduled or retryable to available
+	// every few seconds; all three wait alike). River keeps SQLite times as
+	// UTC text, PostgreSQL's as timestamptz.
+	age := `SELECT kind, extract(epoch FROM now() - min(scheduled_at))::float8 FROM river_job
+		WHERE state IN ('available', 'scheduled', 'retryable') AND scheduled_at <= now() GROUP BY kind`
 	if c.db.Dialect == db.SQLite {
-		age = `SELECT kind, (julianday('now') - julianday(min(scheduled_at))) * 86400.0 FROM river_job WHERE state = 'available' GROUP BY kind`
+		age = `SELECT kind, (julianday('now') - min(julianday(scheduled_at))) * 86400.0 FROM river_job
+			WHERE state IN ('available', 'scheduled', 'retryable') AND julianday(scheduled_at) <= julianday('now') GROUP BY kind`
 	}
 	rows2, err := c.db.Read().QueryContext(ctx, age)
 	if err != nil {
