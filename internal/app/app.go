@@ -120,9 +120,9 @@ type App struct {
 	Outbound *http.Client
 	// Metrics holds the Prometheus collectors.
 	Metrics *metrics.Metrics
-	stop     context.CancelFunc
-	done     chan struct{}
-	lock     *backup.Lock // SQLite: held while open (see Open)
+	stop    context.CancelFunc
+	done    chan struct{}
+	lock    *backup.Lock // SQLite: held while open (see Open)
 }
 
 // Open connects to and migrates the database and assembles the services.

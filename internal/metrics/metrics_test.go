@@ -11,9 +11,9 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/riverqueue/river"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/riverqueue/river"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/app"
