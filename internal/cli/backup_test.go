@@ -19,6 +19,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/app"
 	"github.com/rosterhq/roster/internal/app/apptest"
 	"github.com/rosterhq/roster/internal/backup"
@@ -40,77 +41,24 @@ func TestBackupUnderLoadAndRestore(t *testing.T) {
 	s := apptest.Start(t, db.SQLite, apptest.WithDatabaseURL(dbPath), generatedKey)
 	tenant := s.Tenant(t)
 
-	received := make(chan *http.Request, 16)
-	bodies := make(chan []byte, 16)
-	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		received <- r
-		bodies <- b
-	}))
-	defer rc.Close()
+	rcURL, received, bodies := receiver(t)
 	var ep struct{ ID, Secret string }
-	tenant.Call(t, http.MethodPost, "/api/v1/webhooks", map[string]any{"url": rc.URL, "eventTypes": []string{"group.created"}}).
+	tenant.Call(t, http.MethodPost, "/api/v1/webhooks", map[string]any{"url": rcURL, "eventTypes": []string{"group.created"}}).
 		Expect(t, http.StatusCreated).JSON(t, &ep)
 
-	// Writers: every 201 is an acknowledged write.
-	var (
-		mu    sync.Mutex
-		acked []string
-		stop  atomic.Bool
-		wg    sync.WaitGroup
-		fails atomic.Int32
-	)
-	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; !stop.Load() && i < 5000; i++ {
-				body, _ := json.Marshal(map[string]any{"name": "Load", "email": fmt.Sprintf("w%d-%d@example.com", w, i)})
-				req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/v1/users", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("X-API-KEY", tenant.Key)
-				resp, err := s.Client.Do(req)
-				if err != nil {
-					fails.Add(1)
-					continue
-				}
-				var u struct{ ID string }
-				_ = json.NewDecoder(resp.Body).Decode(&u)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusCreated {
-					mu.Lock()
-					acked = append(acked, u.ID)
-					mu.Unlock()
-				} else {
-					fails.Add(1)
-				}
-			}
-		}()
-	}
-	snapshot := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), acked...)
-	}
-	for len(snapshot()) < 100 {
-		time.Sleep(10 * time.Millisecond)
-	}
-	before := snapshot()
+	load := startCreateLoad(t, s, tenant)
+	load.waitFor(100)
+	before := load.acked()
 	file := filepath.Join(t.TempDir(), "backups", "roster-backup.db")
 	out, _, err := run(t, map[string]string{"ROSTER_DATABASE_URL": dbPath}, "backup", file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	during := len(snapshot()) - len(before)
-	stop.Store(true)
-	wg.Wait()
-	if fails.Load() > 0 {
-		t.Fatalf("%d creates failed under load", fails.Load())
-	}
+	load.stop(t)
 	if !strings.Contains(out, "secret key file copied") {
 		t.Fatalf("backup output: %s", out)
 	}
-	t.Logf("backup taken with %d creates acknowledged before it and %d while it ran; %d in all", len(before), during, len(snapshot()))
+	t.Logf("backup taken with %d creates acknowledged before it; %d in all", len(before), len(load.acked()))
 
 	// The running server holds its database: no restore over it.
 	if _, _, err := run(t, map[string]string{"ROSTER_DATA_DIR": dir}, "restore", file); !errors.Is(err, backup.ErrInUse) {
@@ -126,8 +74,18 @@ func TestBackupUnderLoadAndRestore(t *testing.T) {
 		t.Fatalf("no key file restored: %v\n%s", err, out)
 	}
 	s2 := apptest.Start(t, db.SQLite, apptest.WithDatabaseURL(filepath.Join(newDir, "roster.db")), generatedKey)
+	checkRestored(t, s2, tenant, before, ep.ID, ep.Secret, received, bodies)
+}
+
+// checkRestored checks a server started on restored data: every create in
+// acked is there with its event, and the endpoint's secret (decrypted with
+// the restored key) signs a test delivery that verifies with the secret
+// shown at creation.
+func checkRestored(t *testing.T, s2 *apptest.Server, tenant *apptest.Tenant, acked []string, endpointID, secret string,
+	received chan *http.Request, bodies chan []byte) {
+	t.Helper()
 	t2 := s2.Adopt(tenant)
-	for _, id := range before {
+	for _, id := range acked {
 		t2.Call(t, http.MethodGet, "/api/v1/users/"+id, nil).Expect(t, http.StatusOK)
 	}
 	// Consistent: each restored user came with its event, nothing halfway.
@@ -139,16 +97,14 @@ func TestBackupUnderLoadAndRestore(t *testing.T) {
 	if err := s2.App.DB.Read().QueryRowContext(ctx, `SELECT count(*) FROM events WHERE type = 'user.created'`).Scan(&events); err != nil {
 		t.Fatal(err)
 	}
-	if users < len(before) || users != events {
-		t.Fatalf("restored %d users and %d user.created events; %d were acknowledged before the backup", users, events, len(before))
+	if users < len(acked) || users != events {
+		t.Fatalf("restored %d users and %d user.created events; %d were acknowledged before the backup", users, events, len(acked))
 	}
-
-	// The endpoint's secret decrypts: a test delivery verifies with it.
-	t2.Call(t, http.MethodPost, "/api/v1/webhooks/"+ep.ID+"/test", nil).Expect(t, http.StatusAccepted)
+	t2.Call(t, http.MethodPost, "/api/v1/webhooks/"+endpointID+"/test", nil).Expect(t, http.StatusAccepted)
 	select {
 	case r := <-received:
 		body := <-bodies
-		wh, err := standardwebhooks.NewWebhook(ep.Secret)
+		wh, err := standardwebhooks.NewWebhook(secret)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,6 +114,84 @@ func TestBackupUnderLoadAndRestore(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the restored server sent no test delivery")
 	}
+}
+
+// createLoad is writers creating users until stopped; each 201 is an
+// acknowledged write.
+type createLoad struct {
+	mu    sync.Mutex
+	ids   []string
+	done  atomic.Bool
+	wg    sync.WaitGroup
+	fails atomic.Int32
+}
+
+func startCreateLoad(t *testing.T, s *apptest.Server, tenant *apptest.Tenant) *createLoad {
+	l := &createLoad{}
+	prefix := access.NewID(6)
+	for w := range 4 {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for i := 0; !l.done.Load() && i < 5000; i++ {
+				body, _ := json.Marshal(map[string]any{"name": "Load", "email": fmt.Sprintf("%s-%d-%d@example.com", prefix, w, i)})
+				req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/v1/users", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-API-KEY", tenant.Key)
+				resp, err := s.Client.Do(req)
+				if err != nil {
+					l.fails.Add(1)
+					continue
+				}
+				var u struct{ ID string }
+				_ = json.NewDecoder(resp.Body).Decode(&u)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusCreated {
+					l.fails.Add(1)
+					continue
+				}
+				l.mu.Lock()
+				l.ids = append(l.ids, u.ID)
+				l.mu.Unlock()
+			}
+		}()
+	}
+	t.Cleanup(func() { l.done.Store(true); l.wg.Wait() })
+	return l
+}
+
+func (l *createLoad) acked() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.ids...)
+}
+
+func (l *createLoad) waitFor(n int) {
+	for len(l.acked()) < n {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (l *createLoad) stop(t *testing.T) {
+	t.Helper()
+	l.done.Store(true)
+	l.wg.Wait()
+	if n := l.fails.Load(); n > 0 {
+		t.Fatalf("%d creates failed under load", n)
+	}
+}
+
+// receiver records webhook requests.
+func receiver(t *testing.T) (string, chan *http.Request, chan []byte) {
+	received := make(chan *http.Request, 16)
+	bodies := make(chan []byte, 16)
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		received <- r
+		bodies <- b
+	}))
+	t.Cleanup(rc.Close)
+	return rc.URL, received, bodies
 }
 
 // Restore refuses what is not a Roster backup, and PostgreSQL (pg_restore
