@@ -107,12 +107,12 @@ func scimOperation(path string) string {
 	if !ok || (rest != "" && rest[0] != '/') {
 		return ""
 	}
-	return "scim." + SCIMResource(rest)
+	return "scim." + scimResource(rest)
 }
 
-// SCIMResource is the resource a path below /scim/v2 addresses, from a fixed
+// scimResource is the resource a path below /scim/v2 addresses, from a fixed
 // list so that it can be a metric label.
-func SCIMResource(rest string) string {
+func scimResource(rest string) string {
 	head, _, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
 	switch h := strings.ToLower(head); h {
 	case "users", "groups", "schemas", "resourcetypes", "serviceproviderconfig":
