@@ -4,67 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/rosterhq/roster/internal/access"
 )
-
-// requestInfo travels in the request context; inner middleware fills it in
-// and the access log reads it when the request is done.
-type requestInfo struct {
-	id          string
-	keyID       string
-	workspaceID int64
-}
-
-type requestInfoKey struct{}
-
-func infoFrom(ctx context.Context) *requestInfo {
-	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
-	return info
-}
-
-func requestIDFrom(ctx context.Context) string {
-	if info := infoFrom(ctx); info != nil {
-		return info.id
-	}
-	return ""
-}
-
-var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-
-// withRequestInfo assigns a request id (keeping a sane incoming X-Request-Id),
-// echoes it, and logs each request once it is done.
-func withRequestInfo(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		id := r.Header.Get("X-Request-Id")
-		if !requestIDPattern.MatchString(id) {
-			id = "req_" + access.NewID(20)
-		}
-		info := &requestInfo{id: id}
-		w.Header().Set("X-Request-Id", id)
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
-		level := slog.LevelInfo
-		if sw.status >= 500 {
-			level = slog.LevelError
-		}
-		log.LogAttrs(r.Context(), level, "request",
-			slog.String("request_id", id),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", sw.status),
-			slog.Int("bytes", sw.bytes),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-			slog.String("key_id", info.keyID),
-			slog.Int64("workspace_id", info.workspaceID),
-		)
-	})
-}
 
 type statusWriter struct {
 	http.ResponseWriter

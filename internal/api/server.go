@@ -36,6 +36,12 @@ type Deps struct {
 	ServerURL string
 	// SCIM is the SCIM 2.0 face, mounted at scim.Prefix when set.
 	SCIM http.Handler
+	// Requests, when set, observes every finished request (metrics).
+	Requests RequestObserver
+	// Metrics is served at /metrics to bearers of MetricsToken; neither set
+	// means no /metrics on this handler (a separate listener may serve it).
+	Metrics      http.Handler
+	MetricsToken string
 }
 
 // Server is the assembled HTTP face.
@@ -69,6 +75,7 @@ func New(d Deps) (*Server, error) {
 		"apiAccessToken": {Type: "apiKey", In: "header", Name: "api_access_token"},
 	}
 	api := humago.New(mux, cfg)
+	api.UseMiddleware(recordOperation) // before any Register: huma binds middlewares then
 
 	d.Registry.Mount(api, apiPrefix, errs.mapErr)
 	platform := platformOps(d.Users)
@@ -94,8 +101,9 @@ func New(d Deps) (*Server, error) {
 	h = withStorableText(h)
 	h = scim.Errors(scim.Prefix, h) // the SCIM face answers SCIM errors, also for refusals above
 	h = withCanonicalPath(h)
+	h = withMetricsEndpoint(d.Metrics, d.MetricsToken, h)
 	h = withRecovery(d.Logger, h)
-	h = withRequestInfo(d.Logger, h)
+	h = withRequestInfo(d.Logger, d.Requests, h)
 	return &Server{Handler: h, API: api, Registry: d.Registry, Platform: platform, Catalog: op.NewIndex(entries)}, nil
 }
 

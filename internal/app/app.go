@@ -20,6 +20,7 @@ import (
 	"github.com/rosterhq/roster/internal/access/accessops"
 	"github.com/rosterhq/roster/internal/api"
 	"github.com/rosterhq/roster/internal/automation"
+	"github.com/rosterhq/roster/internal/backup"
 	"github.com/rosterhq/roster/internal/db"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/events"
@@ -27,12 +28,17 @@ import (
 	"github.com/rosterhq/roster/internal/jobs"
 	"github.com/rosterhq/roster/internal/learning"
 	"github.com/rosterhq/roster/internal/mail"
+	"github.com/rosterhq/roster/internal/metrics"
 	"github.com/rosterhq/roster/internal/op"
 	"github.com/rosterhq/roster/internal/outbound"
 	"github.com/rosterhq/roster/internal/ratelimit"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/webhooks"
 )
+
+// jobKinds are the River job kinds Roster runs (webhooks' and automation's
+// Kind()), reported by the queue metrics even while none waits.
+var jobKinds = []string{"webhook_delivery", "workflow_step"}
 
 // Version is set at build time with -ldflags "-X ...app.Version=…".
 var Version = "dev"
@@ -86,6 +92,12 @@ type Config struct {
 	// use (tests and benchmarks).
 	TuneWebhooks func(*webhooks.Options)
 	TuneJobs     func(*jobs.Options)
+	// MetricsAddr, when set, serves /metrics on its own listener (keep it
+	// off the public network). ROSTER_METRICS_ADDR.
+	MetricsAddr string
+	// MetricsToken, when set, serves /metrics on the main listener to
+	// requests with Authorization: Bearer <token>. ROSTER_METRICS_TOKEN.
+	MetricsToken string
 }
 
 // DefaultConfig returns the defaults documented on Config.
@@ -112,21 +124,47 @@ type App struct {
 	Webhooks    *webhooks.Service
 	// Outbound is the guarded client for requests to user-supplied URLs.
 	Outbound *http.Client
-	stop     context.CancelFunc
-	done     chan struct{}
+	// Metrics holds the Prometheus collectors.
+	Metrics *metrics.Metrics
+	stop    context.CancelFunc
+	done    chan struct{}
+	lock    *backup.Lock // SQLite: held while open (see Open)
 }
 
 // Open connects to and migrates the database and assembles the services.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	// A SQLite database is held (shared) while open, so that `roster
+	// restore` refuses to replace it under a running server.
+	var lock *backup.Lock
+	if path, ok := db.SQLitePath(db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir}); ok {
+		var err error
+		if lock, err = backup.Hold(path); err != nil {
+			return nil, err
+		}
+	}
+	a, err := open(ctx, cfg, log)
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
+	a.lock = lock
+	return a, nil
+}
+
+func open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
 	if err != nil {
 		return nil, err
 	}
-	if err := d.Migrate(ctx); err != nil {
+	applied, err := d.MigrateApplied(ctx)
+	if err != nil {
 		d.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, Now: time.Now, DB: d}
+	for _, v := range applied {
+		log.Info("applied migration", "version", v, "database", string(d.Dialect))
+	}
+	a := &App{Config: cfg, Log: log, Now: time.Now, DB: d, Metrics: metrics.New(d, jobKinds...)}
 	if cfg.Clock != nil {
 		a.Now = cfg.Clock
 	}
@@ -145,7 +183,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			d.Close()
 			return nil, err
 		}
-		mailer = sender
+		mailer = countingMailer{sender, a.Metrics}
 	}
 
 	users := a.Directory.UserOps()
@@ -163,6 +201,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Registry.Add(a.Automation.Ops()...)
 	steps := &automation.RiverQueue{}
 	runner := automation.NewRunner(d, a.Now, a.Registry, steps, mailer, a.Outbound)
+	runner.OnRunEnd(a.Metrics.ObserveWorkflowRun)
 	a.Automation.SetRunner(runner)
 	a.Automation.AllowPrivateTargets(cfg.AllowPrivateTargets)
 	a.Events.OnRecord(a.Automation.OnEvent)
@@ -210,6 +249,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Limiter: ratelimit.New(a.Now), DefaultRateLimit: cfg.RateLimit, AuthFailureLimit: cfg.AuthFailureLimit,
 		Registry: a.Registry, Users: users, Version: Version, SCIM: scimFace,
 		ServerURL: api.ServerURL(cfg.PublicURL, cfg.Addr),
+		Requests: a.Metrics, Metrics: a.Metrics.Handler(), MetricsToken: cfg.MetricsToken,
 	})
 	if err != nil {
 		a.Jobs.Close()
@@ -238,7 +278,7 @@ func (a *App) openWebhooks() error {
 			"on PostgreSQL set the same key on every node")
 	}
 	o := webhooks.Options{DB: a.DB, Events: a.Events, Now: a.Now, Cipher: cipher, Logger: a.Log,
-		AllowPrivate: a.Config.AllowPrivateTargets, Version: Version}
+		AllowPrivate: a.Config.AllowPrivateTargets, Version: Version, Observe: a.Metrics.ObserveWebhook}
 	if a.Config.TuneWebhooks != nil {
 		a.Config.TuneWebhooks(&o)
 	}
@@ -277,7 +317,8 @@ func (a *App) Close() error {
 	defer cancel()
 	err := a.Jobs.Stop(ctx)
 	a.Jobs.Close()
-	return errors.Join(err, a.DB.Close())
+	err = errors.Join(err, a.DB.Close())
+	return errors.Join(err, a.lock.Release())
 }
 
 // Serve answers HTTP on ln until ctx is cancelled, then shuts down
@@ -291,6 +332,21 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	var metricsSrv *http.Server
+	if a.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s for metrics: %w", a.Config.MetricsAddr, err)
+		}
+		metricsSrv = a.metricsServer()
+		go func() {
+			if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.Log.Error("metrics listener stopped", "err", err.Error())
+			}
+		}()
+		a.Log.Info("metrics serving", "addr", mln.Addr().String(), "path", api.MetricsPath)
+		defer metricsSrv.Close()
 	}
 	if err := a.Start(ctx); err != nil {
 		return err
@@ -336,4 +392,24 @@ func (a *App) pruneLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// metricsServer serves /metrics alone, for the separate metrics listener.
+func (a *App) metricsServer() *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+api.MetricsPath, a.Metrics.Handler())
+	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+}
+
+// countingMailer counts workflow email sent and failed.
+type countingMailer struct {
+	automation.Mailer
+	m *metrics.Metrics
+}
+
+func (c countingMailer) Send(ctx context.Context, msg mail.Message) error {
+	err := c.Mailer.Send(ctx, msg)
+	c.m.ObserveEmail(err)
+	return err
 }

@@ -68,7 +68,15 @@ type Runner struct {
 	http    HTTPDoer
 	// allowPrivate lets http.request steps target private addresses.
 	allowPrivate bool
+	// onEnd, when set, is told the status of each run that ends (metrics).
+	// It is called inside the ending transaction, so a run whose
+	// transaction rolls back and is retried may be counted twice.
+	onEnd func(status string)
 }
+
+// OnRunEnd sets fn to be told the status of every run that ends: succeeded,
+// failed, filtered, or skipped (conditions false). Call before Start.
+func (r *Runner) OnRunEnd(fn func(status string)) { r.onEnd = fn }
 
 // NewRunner returns a Runner. mailer may be nil.
 func NewRunner(d *db.DB, now func() time.Time, invoker Invoker, queue Queue, mailer Mailer, client HTTPDoer) *Runner {
@@ -448,10 +456,13 @@ func (r *Runner) record(ctx context.Context, tx *sql.Tx, st runState, path strin
 // finish ends a run. tx may be nil.
 func (r *Runner) finish(ctx context.Context, tx *sql.Tx, st runState, status, msg string) error {
 	do := func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE workflow_runs SET status = $1, error = $2, finished_at = $3 WHERE id = $4 AND status = $5`,
+		res, err := tx.ExecContext(ctx, `UPDATE workflow_runs SET status = $1, error = $2, finished_at = $3 WHERE id = $4 AND status = $5`,
 			status, msg, r.now().UnixMilli(), st.id, RunRunning)
 		if err != nil {
 			return fmt.Errorf("finish run %d: %w", st.id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 && r.onEnd != nil {
+			r.onEnd(status)
 		}
 		return nil
 	}

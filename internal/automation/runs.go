@@ -105,6 +105,8 @@ func (r *Runner) startRuns(ctx context.Context, tx *sql.Tx, list []runStart) ([]
 		runs[i] = nr.run
 		if nr.run.Status == RunRunning {
 			first = append(first, StepJob{RunID: nr.run.ID, Path: "0"})
+		} else if r.onEnd != nil {
+			r.onEnd(nr.run.Status) // ended at its start: conditions false or failing
 		}
 	}
 	if len(first) > 0 {

@@ -18,24 +18,30 @@ import (
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/internal/db"
 )
 
 var usage = `roster — people & learning platform with an integration-first API
 
 Usage:
-  roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--auth-failure-limit 30] [--log-level info]
-                     [--smtp-url smtp://…] [--allow-private-targets] [--public-url https://roster.example.com]
-  roster migrate     [db flags]
+  roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--auth-failure-limit 30]
+                     [--log-level info] [--log-format json|text] [--smtp-url smtp://…] [--allow-private-targets]
+                     [--public-url https://roster.example.com] [--metrics-addr 127.0.0.1:9090]
+  roster migrate     [--status] [db flags]
   roster workspaces  create NAME | list | delete NAME [--yes]            [db flags]
   roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
   roster keys        list --workspace NAME | revoke KEY_ID                   [db flags]
   roster import      users.csv [--url http://127.0.0.1:8080] [--key KEY] [--map "Col=field,…"] [--on-existing error|skip|update] [--batch N] [--restart]
   roster openapi     [--public-url URL]     print the OpenAPI document served at /openapi.json
+  roster backup      FILE [db flags]        (SQLite; consistent while the server runs)
+  roster restore     FILE [db flags]        (SQLite; refused while a server uses the database)
   roster version
 
 Every flag can also be set by environment: ROSTER_ADDR, ROSTER_DATA_DIR,
 ROSTER_DATABASE_URL (postgres://… or a SQLite file path), ROSTER_RATE_LIMIT,
-ROSTER_LOG_LEVEL, ROSTER_SECRET_KEY (encrypts webhook secrets; required on PostgreSQL), ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_PUBLIC_URL, ROSTER_URL and ROSTER_API_KEY (import). Scopes (README, "Scopes"): ` + strings.ReplaceAll(scopeList(access.AllScopes), ",", " ") + `
+ROSTER_LOG_LEVEL, ROSTER_LOG_FORMAT (json or text), ROSTER_SECRET_KEY (encrypts webhook secrets; required on PostgreSQL), ROSTER_SMTP_URL,
+ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_AUTH_FAILURE_LIMIT, ROSTER_PUBLIC_URL, ROSTER_METRICS_ADDR, ROSTER_METRICS_TOKEN (serves /metrics on
+the main listener to this bearer token), ROSTER_URL and ROSTER_API_KEY (import). Scopes (README, "Scopes"): ` + strings.ReplaceAll(scopeList(access.AllScopes), ",", " ") + `
 `
 
 // Env is the process environment, passed in so tests control it.
@@ -65,6 +71,10 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return importUsers(ctx, rest, env)
 	case "openapi":
 		return openAPI(ctx, rest, env)
+	case "backup":
+		return backupCmd(ctx, rest, env)
+	case "restore":
+		return restoreCmd(ctx, rest, env)
 	case "version":
 		fmt.Fprintln(env.Stdout, app.Version)
 		return nil
@@ -78,8 +88,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 
 // commonFlags binds the flags every command shares, with env defaults.
 type commonFlags struct {
-	cfg      app.Config
-	logLevel string
+	cfg       app.Config
+	logLevel  string
+	logFormat string
 }
 
 func newFlags(name string, env Env) (*flag.FlagSet, *commonFlags) {
@@ -95,6 +106,7 @@ func newFlags(name string, env Env) (*flag.FlagSet, *commonFlags) {
 	fs.StringVar(&c.cfg.DataDir, "data-dir", getenv("ROSTER_DATA_DIR", c.cfg.DataDir), "directory for the SQLite database")
 	fs.StringVar(&c.cfg.DatabaseURL, "database-url", getenv("ROSTER_DATABASE_URL", ""), "postgres://… or a SQLite file path (default DATA_DIR/roster.db)")
 	fs.StringVar(&c.logLevel, "log-level", getenv("ROSTER_LOG_LEVEL", "info"), "debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", getenv("ROSTER_LOG_FORMAT", "json"), "json (for log collectors) or text (for people)")
 	return fs, c
 }
 
@@ -103,7 +115,14 @@ func (c *commonFlags) logger(env Env) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
-	return slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level})), nil
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(c.logFormat) {
+	case "json", "":
+		return slog.New(slog.NewJSONHandler(env.Stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(env.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format (ROSTER_LOG_FORMAT): want json or text, got %q", c.logFormat)
 }
 
 func (c *commonFlags) open(ctx context.Context, env Env) (*app.App, error) {
@@ -128,6 +147,8 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	fs.BoolVar(&c.cfg.AllowPrivateTargets, "allow-private-targets", allowDefault,
 		"let webhooks and workflow HTTP steps reach loopback and private addresses (local setups and tests only)")
+	fs.StringVar(&c.cfg.MetricsAddr, "metrics-addr", env.Getenv("ROSTER_METRICS_ADDR"),
+		"serve Prometheus metrics at /metrics on this separate address (e.g. 127.0.0.1:9090)")
 	rescue := fs.Duration("job-rescue-after", 0, "take back jobs running this long on a node that died (default: job timeout + 1 min; env ROSTER_JOB_RESCUE_AFTER)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -136,6 +157,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	// The key that encrypts webhook secrets is a secret itself: environment
 	// only, never a flag (flags show in process listings).
 	c.cfg.SecretKey = env.Getenv("ROSTER_SECRET_KEY")
+	c.cfg.MetricsToken = env.Getenv("ROSTER_METRICS_TOKEN")
 	if v := env.Getenv("ROSTER_JOB_RESCUE_AFTER"); v != "" && *rescue == 0 {
 		if c.cfg.JobRescueAfter, err = time.ParseDuration(v); err != nil {
 			return fmt.Errorf("ROSTER_JOB_RESCUE_AFTER: %w", err)
@@ -194,8 +216,12 @@ func envOr(env Env, key, def string) string {
 
 func migrate(ctx context.Context, args []string, env Env) error {
 	fs, c := newFlags("migrate", env)
+	status := fs.Bool("status", false, "list applied and pending migrations without applying any")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *status {
+		return migrationStatus(ctx, c, env)
 	}
 	a, err := c.open(ctx, env) // Open migrates
 	if err != nil {
@@ -346,4 +372,44 @@ func orDash(t time.Time) string {
 		return "-"
 	}
 	return t.Format(time.RFC3339)
+}
+
+// migrationStatus prints every migration this binary carries, applied or
+// pending, and any applied one it does not know (a newer release's). It opens
+// the database without migrating it.
+func migrationStatus(ctx context.Context, c *commonFlags, env Env) error {
+	d, err := db.Open(ctx, db.Options{URL: c.cfg.DatabaseURL, DataDir: c.cfg.DataDir})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	states, err := d.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tNAME\tSTATUS\tAPPLIED AT")
+	var pending, unknown int
+	for _, s := range states {
+		st, at := "pending", "-"
+		switch {
+		case s.Unknown:
+			st, at = "applied (newer release)", s.AppliedAt.Format(time.RFC3339)
+			unknown++
+		case s.Applied:
+			st, at = "applied", s.AppliedAt.Format(time.RFC3339)
+		default:
+			pending++
+		}
+		fmt.Fprintf(tw, "%04d\t%s\t%s\t%s\n", s.Version, s.Name, st, at)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d pending", d.Dialect, pending)
+	if unknown > 0 {
+		fmt.Fprintf(env.Stdout, "; %d from a newer release: this roster will refuse to start", unknown)
+	}
+	fmt.Fprintln(env.Stdout)
+	return nil
 }

@@ -66,8 +66,19 @@ type Options struct {
 // Migrate.
 func Open(ctx context.Context, opts Options) (*DB, error) {
 	u := strings.TrimSpace(opts.URL)
-	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
+	path, ok := SQLitePath(opts)
+	if !ok {
 		return openPostgres(ctx, u, opts.MaxConns)
+	}
+	return openSQLite(ctx, path, opts.MaxConns)
+}
+
+// SQLitePath is the SQLite file opts select, and false when they select
+// PostgreSQL.
+func SQLitePath(opts Options) (string, bool) {
+	u := strings.TrimSpace(opts.URL)
+	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
+		return "", false
 	}
 	path := u
 	path = strings.TrimPrefix(path, "sqlite://")
@@ -82,7 +93,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		}
 		path = filepath.Join(dir, "roster.db")
 	}
-	return openSQLite(ctx, path, opts.MaxConns)
+	return path, true
 }
 
 func openSQLite(ctx context.Context, path string, maxConns int) (*DB, error) {
@@ -170,6 +181,9 @@ func (db *DB) ReadIn(ctx context.Context) Querier {
 	}
 	return db.read
 }
+// ReadPool is the read pool itself (the same as Write on PostgreSQL), for
+// pool statistics.
+func (db *DB) ReadPool() *sql.DB { return db.read }
 
 // Write is the pool that write transactions use. River and other components
 // that must share our transactions take it from here.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -63,14 +64,28 @@ const migrationLockID = 7_305_511_042
 
 // Migrate applies every migration not yet recorded in schema_migrations, each
 // in its own transaction. It is safe to run from several processes at once.
+// Migrations only move forward: there are no down migrations, and a database
+// that a newer release has migrated is refused with ErrSchemaNewer before
+// anything is applied.
 func (db *DB) Migrate(ctx context.Context) error {
+	_, err := db.MigrateApplied(ctx)
+	return err
+}
+
+// MigrateApplied is Migrate, returning the versions this call applied (none
+// when another node got there first).
+func (db *DB) MigrateApplied(ctx context.Context) ([]int, error) {
 	migs, err := Migrations(db.Dialect)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var applied []int
 	for _, m := range migs {
+		var did bool
 		err := db.migrationTx(ctx, func(tx *sql.Tx) error {
 			if db.Dialect == Postgres {
+				// Held to the end of the transaction: a node starting at
+				// the same time waits, then finds the migration recorded.
 				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLockID); err != nil {
 					return fmt.Errorf("lock: %w", err)
 				}
@@ -78,6 +93,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 				version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 				return fmt.Errorf("create schema_migrations: %w", err)
+			}
+			if err := db.checkNotNewer(ctx, tx, migs); err != nil {
+				return err
 			}
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.Version).Scan(&n); err != nil {
@@ -94,15 +112,22 @@ func (db *DB) Migrate(ctx context.Context) error {
 					return err
 				}
 			}
+			did = true
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
 				m.Version, m.Name, time.Now().UnixMilli())
 			return err
 		})
+		if errors.Is(err, ErrSchemaNewer) {
+			return applied, err
+		}
 		if err != nil {
-			return fmt.Errorf("migration %04d_%s (%s): %w", m.Version, m.Name, db.Dialect, err)
+			return applied, fmt.Errorf("migration %04d_%s (%s): %w", m.Version, m.Name, db.Dialect, err)
+		}
+		if did {
+			applied = append(applied, m.Version)
 		}
 	}
-	return nil
+	return applied, nil
 }
 
 // goSteps are the parts of a migration that SQL alone cannot express; each

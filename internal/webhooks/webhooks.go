@@ -131,6 +131,10 @@ type Options struct {
 	PerEndpoint int
 	// Version goes into the User-Agent.
 	Version string
+	// Observe, when set, is told each recorded attempt's outcome
+	// ("succeeded", "retrying", "failed", "gone") and the receiver's latency
+	// (metrics).
+	Observe func(outcome string, latency time.Duration)
 }
 
 // Service manages endpoints and sends deliveries.

@@ -404,6 +404,9 @@ func (s *Service) record(_ context.Context, job *river.Job[deliverArgs], t targe
 	if err := s.writer.write(s, r); err != nil {
 		return err
 	}
+	if s.o.Observe != nil {
+		s.o.Observe(r.outcomeName(exhausted), o.latency)
+	}
 	switch {
 	case r.v == succeeded:
 		return nil
@@ -415,6 +418,19 @@ func (s *Service) record(_ context.Context, job *river.Job[deliverArgs], t targe
 	default:
 		return river.JobCancel(errors.New(r.o.err))
 	}
+}
+
+// outcomeName is the attempt's outcome as metrics name it.
+func (r *result) outcomeName(exhausted bool) string {
+	switch {
+	case r.v == succeeded:
+		return "succeeded"
+	case r.v == gone:
+		return "gone"
+	case r.v == retry && !exhausted:
+		return "retrying"
+	}
+	return "failed"
 }
 
 // writer commits results in batches: whatever results queue up while one
