@@ -55,7 +55,7 @@ func New(d Deps) (*Server, error) {
 	cfg := huma.DefaultConfig("Roster API", d.Version)
 	cfg.CreateHooks = nil // no $schema links in responses: Konstantly clients expect plain objects
 	cfg.Info.Description = "Roster's people & learning API. Authenticate with an API key in `X-API-KEY`, " +
-		"`Authorization: Bearer`, or `api_access_token`. Errors are RFC 9457 problem+json. " +
+		"`Authorization: Bearer`, or `api_access_token` (also spelled `Api-Access-Token`). Errors are RFC 9457 problem+json. " +
 		"Every POST and PATCH accepts an `Idempotency-Key` header (kept 24 hours)."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"apiKey":         {Type: "apiKey", In: "header", Name: "X-API-KEY"},
@@ -72,6 +72,7 @@ func New(d Deps) (*Server, error) {
 		mux.Handle(scim.Prefix+"/", d.SCIM)
 	}
 	registerHealth(api, d.DB)
+	registerChatwootStatus(api, d.DB, d.Version, d.Now)
 	entries, err := registerCatalog(api, d.Registry)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,41 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/rosterhq/roster/internal/db"
+)
+
+// chatwootStatusOutput is Chatwoot's GET /api answer. Chatwoot clients (the
+// n8n Chatwoot node's credential test) call it without a token to check the
+// base URL.
+type chatwootStatusOutput struct {
+	Body struct {
+		Version       string `json:"version" doc:"Roster's version"`
+		Timestamp     string `json:"timestamp" doc:"Server time, UTC" example:"2026-12-03 08:00:00"`
+		QueueServices string `json:"queue_services" enum:"ok,failing"`
+		DataServices  string `json:"data_services" enum:"ok,failing"`
+	}
+}
+
+func registerChatwootStatus(api huma.API, d *db.DB, version string, now func() time.Time) {
+	huma.Register(api, huma.Operation{OperationID: "chatwoot.status", Method: http.MethodGet, Path: "/api",
+		Summary: "Service status (Chatwoot compatible)", Tags: []string{"Health"},
+		Description: "What Chatwoot's `GET /api` answers. Public: Chatwoot clients test their base URL with it."},
+		func(ctx context.Context, _ *struct{}) (*chatwootStatusOutput, error) {
+			out := &chatwootStatusOutput{}
+			out.Body.Version, out.Body.Timestamp = version, now().UTC().Format("2006-01-02 15:04:05")
+			// Jobs live in the database, so both services are the database.
+			out.Body.QueueServices, out.Body.DataServices = "ok", "ok"
+			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			if err := d.Ping(pctx); err != nil {
+				out.Body.QueueServices, out.Body.DataServices = "failing", "failing"
+			}
+			return out, nil
+		})
+}
