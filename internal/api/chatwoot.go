@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"net/http"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -38,4 +40,34 @@ func registerChatwootStatus(api huma.API, d *db.DB, version string, now func() t
 			}
 			return out, nil
 		})
+}
+
+// chatwootFace reports whether path belongs to a Chatwoot-style face, whose
+// clients show an error's `message` and nothing else.
+func chatwootFace(path string) bool {
+	for _, prefix := range []string{platformPrefix + "/", apiPrefix + "/accounts/", apiPrefix + "/profile"} {
+		if strings.HasPrefix(path+"/", prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// chatwootStyle makes a problem read like Chatwoot's validation error
+// ({message, attributes}): `message` carries the specific reasons (n8n shows
+// only that; "Validation failed" alone tells its user nothing) and
+// `attributes` names the offending fields.
+func chatwootStyle(p *Problem) {
+	if len(p.InvalidParams) == 0 {
+		return
+	}
+	p.Message = p.Detail
+	seen := map[string]bool{}
+	for _, ip := range p.InvalidParams {
+		if !seen[ip.Name] {
+			seen[ip.Name] = true
+			p.Attributes = append(p.Attributes, ip.Name)
+		}
+	}
+	sort.Strings(p.Attributes)
 }

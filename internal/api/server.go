@@ -29,6 +29,8 @@ type Deps struct {
 	Registry         *op.Registry
 	Users            directory.UserOps
 	Version          string
+	// LoginLinks serves one-time sign-in links at /sso/login/{token}.
+	LoginLinks LoginLinks
 	// SCIM is the SCIM 2.0 face, mounted at scim.Prefix when set.
 	SCIM http.Handler
 }
@@ -70,6 +72,9 @@ func New(d Deps) (*Server, error) {
 	if d.SCIM != nil {
 		mux.Handle(scim.Prefix, d.SCIM)
 		mux.Handle(scim.Prefix+"/", d.SCIM)
+	}
+	if d.LoginLinks != nil {
+		mux.Handle("GET "+directory.LoginPath+"{token}", signInHandler(d.LoginLinks, errs))
 	}
 	registerHealth(api, d.DB)
 	registerChatwootStatus(api, d.DB, d.Version, d.Now)

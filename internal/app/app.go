@@ -51,6 +51,10 @@ type Config struct {
 	RateLimit int
 	// ShutdownTimeout bounds graceful shutdown. Default 15 s.
 	ShutdownTimeout time.Duration
+	// PublicURL is where people reach this server (ROSTER_PUBLIC_URL); links
+	// Roster hands out, such as one-time sign-in links, start with it.
+	// Default http://Addr.
+	PublicURL string
 	// SMTPURL configures outgoing mail (smtp://user:pass@host:587?from=…);
 	// empty disables email steps.
 	SMTPURL string
@@ -129,6 +133,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Directory = directory.NewService(d, a.Events, a.Now)
 	a.Learning = learning.NewService(d, a.Events, a.Now)
 	a.Directory.SetEnrollments(a.Learning) // group rules follow memberships
+	a.Directory.SetPublicURL(cmp.Or(cfg.PublicURL, "http://"+cfg.Addr))
 	a.Idempotency = idempotency.NewStore(d, a.Now)
 
 	a.Outbound = outbound.NewClient(outbound.Options{AllowPrivate: cfg.AllowPrivateTargets})
@@ -201,7 +206,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Server, err = api.New(api.Deps{
 		Logger: log, Now: a.Now, DB: d, Auth: a.Access, Idempotency: a.Idempotency,
 		Limiter: ratelimit.New(a.Now), DefaultRateLimit: cfg.RateLimit,
-		Registry: a.Registry, Users: users, Version: Version, SCIM: scimFace,
+		Registry: a.Registry, Users: users, Version: Version, SCIM: scimFace, LoginLinks: a.Directory,
 	})
 	if err != nil {
 		a.Jobs.Close()

@@ -24,7 +24,7 @@ const usage = `roster — people & learning platform with an integration-first A
 
 Usage:
   roster serve       [--addr 127.0.0.1:8080] [--data-dir ./data] [--database-url URL] [--rate-limit 1200] [--log-level info]
-                     [--smtp-url smtp://…] [--allow-private-targets]
+                     [--smtp-url smtp://…] [--allow-private-targets] [--public-url URL]
   roster migrate     [db flags]
   roster workspaces  create NAME | list                                        [db flags]
   roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
@@ -34,7 +34,7 @@ Usage:
 
 Every flag can also be set by environment: ROSTER_ADDR, ROSTER_DATA_DIR,
 ROSTER_DATABASE_URL (postgres://… or a SQLite file path), ROSTER_RATE_LIMIT,
-ROSTER_LOG_LEVEL, ROSTER_SECRET_KEY (encrypts webhook secrets; required on PostgreSQL), ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_URL and ROSTER_API_KEY (import). Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write events.readonly" + `
+ROSTER_LOG_LEVEL, ROSTER_PUBLIC_URL, ROSTER_SECRET_KEY (encrypts webhook secrets; required on PostgreSQL), ROSTER_SMTP_URL, ROSTER_ALLOW_PRIVATE_TARGETS, ROSTER_URL and ROSTER_API_KEY (import). Scopes: ` + "users.readonly users.write groups.readonly groups.write courses.readonly courses.write workflows.readonly workflows.write webhooks.readonly webhooks.write events.readonly" + `
 `
 
 // Env is the process environment, passed in so tests control it.
@@ -122,6 +122,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	fs.BoolVar(&c.cfg.AllowPrivateTargets, "allow-private-targets", allowDefault,
 		"let webhooks and workflow HTTP steps reach loopback and private addresses (local setups and tests only)")
+	fs.StringVar(&c.cfg.PublicURL, "public-url", env.Getenv("ROSTER_PUBLIC_URL"), "URL people reach this server at, for the links it hands out (default http://ADDR)")
 	rescue := fs.Duration("job-rescue-after", 0, "take back jobs running this long on a node that died (default: job timeout + 1 min; env ROSTER_JOB_RESCUE_AFTER)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -77,11 +77,12 @@ type UserOps struct {
 	Block      *op.Op[BlockUserInput, UserOutput]
 	Unblock    *op.Op[UserIDParam, UserOutput]
 	BulkCreate *op.Op[BulkUsersInput, BulkOutcomeOutput]
+	LoginLink  *op.Op[UserIDParam, LoginLinkOutput]
 }
 
 // All lists the operations for the registry.
 func (u UserOps) All() []op.Any {
-	return []op.Any{u.Create, u.List, u.Get, u.Update, u.Patch, u.Delete, u.Deactivate, u.Reactivate, u.Block, u.Unblock, u.BulkCreate}
+	return []op.Any{u.Create, u.List, u.Get, u.Update, u.Patch, u.Delete, u.Deactivate, u.Reactivate, u.Block, u.Unblock, u.BulkCreate, u.LoginLink}
 }
 
 // UserOps defines the user operations over s.
@@ -169,6 +170,7 @@ func (s *Service) UserOps() UserOps {
 				return &BulkOutcomeOutput{Body: out}, err
 			},
 		},
+		LoginLink: s.loginLinkOp(),
 		Unblock: &op.Op[UserIDParam, UserOutput]{
 			ID: "users.unblock", Tag: tag, Scope: access.UsersWrite, Method: http.MethodDelete, Path: "/users/blocked/{id}",
 			Summary: "Reactivate a user (Konstantly)", Compat: true, Run: setStatus(StatusActive),
