@@ -90,9 +90,13 @@ func TestPlatformUserBlankFields(t *testing.T) {
 			want func(platformUser) bool
 		}{
 			{"name alone", map[string]any{"name": "Ada L.", "display_name": "", "email": "", "password": "", "custom_attributes": ""},
-				func(got platformUser) bool { return got.Name == "Ada L." && got.Email == "ada@example.com" && got.CustomAttributes["plan"] == "pro" }},
+				func(got platformUser) bool {
+					return got.Name == "Ada L." && got.Email == "ada@example.com" && got.CustomAttributes["plan"] == "pro"
+				}},
 			{"attributes alone", map[string]any{"name": "", "display_name": "", "email": "", "password": "", "custom_attributes": map[string]any{"seats": 2}},
-				func(got platformUser) bool { return got.Name == "Ada L." && got.CustomAttributes["plan"] == "pro" && got.CustomAttributes["seats"] == float64(2) }},
+				func(got platformUser) bool {
+					return got.Name == "Ada L." && got.CustomAttributes["plan"] == "pro" && got.CustomAttributes["seats"] == float64(2)
+				}},
 			{"everything blank", map[string]any{"name": "", "display_name": "", "email": "", "password": "", "custom_attributes": "  "},
 				func(got platformUser) bool { return got.Name == "Ada L." && got.Email == "ada@example.com" }},
 		}
