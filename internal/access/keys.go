@@ -108,7 +108,16 @@ func (s *Service) RevokeKey(ctx context.Context, id string) error {
 		if err != nil {
 			return fmt.Errorf("revoke key %s: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		n, _ := res.RowsAffected()
+		if n == 0 {
+			// Not a workspace key: perhaps a platform key.
+			if res, err = tx.ExecContext(ctx, `UPDATE platform_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`,
+				s.now().UnixMilli(), id); err != nil {
+				return fmt.Errorf("revoke key %s: %w", id, err)
+			}
+			n, _ = res.RowsAffected()
+		}
+		if n == 0 {
 			return fault.NotFound("active key " + id)
 		}
 		s.forget(id)
@@ -129,7 +138,7 @@ type cachedPrincipal struct {
 // Authenticate resolves a presented secret to its principal. Returns an
 // unauthorized error for unknown, malformed or revoked keys.
 func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, error) {
-	id, ok := keyIDOf(secret)
+	id, platform, ok := keyIDOf(secret)
 	if !ok {
 		return Principal{}, fault.Unauthorized("invalid API key")
 	}
@@ -141,6 +150,15 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 			return c.p, nil
 		}
 		s.authCache.Delete(hash)
+	}
+	if platform {
+		p, err := s.authenticatePlatform(ctx, id, hash)
+		if err != nil {
+			return Principal{}, err
+		}
+		s.authCache.Store(hash, cachedPrincipal{p: p, expires: now.Add(authCacheTTL)})
+		s.touch(ctx, id)
+		return p, nil
 	}
 	var (
 		p       Principal
@@ -177,6 +195,7 @@ func (s *Service) touch(ctx context.Context, id string) {
 	}
 	// Best effort: a failed timestamp update must not fail the request.
 	_, _ = s.db.Write().ExecContext(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE id = $2`, now.UnixMilli(), id)
+	_, _ = s.db.Write().ExecContext(ctx, `UPDATE platform_keys SET last_used_at = $1 WHERE id = $2`, now.UnixMilli(), id)
 }
 
 type lastUsedThrottle struct {
@@ -208,12 +227,17 @@ func (s *Service) forget(id string) {
 	})
 }
 
-func keyIDOf(secret string) (string, bool) {
+// keyIDOf returns the id in a presented secret and whether it is a platform
+// key.
+func keyIDOf(secret string) (id string, platform bool, ok bool) {
 	rest, ok := strings.CutPrefix(secret, keyPrefix)
-	if !ok || len(rest) != keyIDLen+keySecretLen {
-		return "", false
+	if !ok {
+		rest, platform = strings.CutPrefix(secret, platformKeyPrefix)
 	}
-	return rest[:keyIDLen], true
+	if !ok && !platform || len(rest) != keyIDLen+keySecretLen {
+		return "", false, false
+	}
+	return rest[:keyIDLen], platform, true
 }
 
 func hashSecret(secret string) string {
@@ -240,6 +264,9 @@ func millisOrZero(n sql.NullInt64) time.Time {
 
 // Describe returns the workspace and key behind a principal.
 func (s *Service) Describe(ctx context.Context, p Principal) (Workspace, Key, error) {
+	if p.IsPlatform() {
+		return s.describePlatform(ctx, p)
+	}
 	var ws Workspace
 	var k Key
 	var wsCreated, keyCreated int64

@@ -28,7 +28,8 @@ Usage:
   roster migrate     [db flags]
   roster workspaces  create NAME | list                                        [db flags]
   roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
-  roster keys        list --workspace NAME | revoke KEY_ID                   [db flags]
+  roster keys        create --platform [--name N]   (server-wide key for the Chatwoot platform API)
+  roster keys        list --workspace NAME | list --platform | revoke KEY_ID [db flags]
   roster import      users.csv [--url http://127.0.0.1:8080] [--key KEY] [--map "Col=field,…"] [--on-existing error|skip|update] [--restart]
   roster version
 
@@ -250,6 +251,7 @@ func keys(ctx context.Context, args []string, env Env) error {
 	scopes := fs.String("scopes", "", "comma-separated scopes, or all")
 	name := fs.String("name", "", "label for the key")
 	rate := fs.Int("rate-limit", 0, "requests per minute for this key (0 = server default)")
+	platform := fs.Bool("platform", false, "a server-wide platform key (Chatwoot platform API: workspaces and roles), not a workspace key")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -258,6 +260,9 @@ func keys(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.Close()
+	if *platform {
+		return platformKeys(ctx, a, args[0], *workspace, *scopes, *name, env)
+	}
 	switch args[0] {
 	case "create":
 		ws, err := a.Access.WorkspaceByName(ctx, *workspace)
@@ -303,6 +308,37 @@ func keys(ctx context.Context, args []string, env Env) error {
 		return nil
 	}
 	return fmt.Errorf("unknown keys command %q", args[0])
+}
+
+// platformKeys runs `roster keys create|list --platform`. A platform key has
+// the one scope `platform` and belongs to no workspace.
+func platformKeys(ctx context.Context, a *app.App, cmd, workspace, scopes, name string, env Env) error {
+	if workspace != "" || scopes != "" {
+		return errors.New("--platform keys belong to no workspace and carry only the platform scope: drop --workspace and --scopes")
+	}
+	switch cmd {
+	case "create":
+		k, secret, err := a.Access.CreatePlatformKey(ctx, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stdout, secret)
+		fmt.Fprintf(env.Stderr, "platform key %s (scope platform; shown once)\n", k.ID)
+		return nil
+	case "list":
+		list, err := a.Access.ListPlatformKeys(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tLAST USED\tREVOKED")
+		for _, k := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, scopeList(k.Scopes), k.CreatedAt.Format(time.RFC3339),
+				orDash(k.LastUsedAt), orDash(k.RevokedAt))
+		}
+		return tw.Flush()
+	}
+	return fmt.Errorf("unknown keys command %q with --platform (create or list; revoke takes any key id)", cmd)
 }
 
 func scopeList(scopes []access.Scope) string {
