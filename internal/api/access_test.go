@@ -78,6 +78,15 @@ func TestEveryRouteRequiresItsScope(t *testing.T) {
 					s.Do(t, apptest.Request{Method: r.meta.Method, Path: r.path, Key: tenant.NewKey(t, access.UsersRead)}).Expect(t, http.StatusOK)
 					return
 				}
+				if r.meta.Scope == access.Platform {
+					// Only a platform key: a workspace key with every scope is refused.
+					s.Do(t, apptest.Request{Method: r.meta.Method, Path: r.path, Body: bodyFor(r.meta.Method)}).Problem(t, http.StatusUnauthorized)
+					p := s.Do(t, apptest.Request{Method: r.meta.Method, Path: r.path, Key: tenant.Key, Body: bodyFor(r.meta.Method)}).Problem(t, http.StatusForbidden)
+					if p.Code != "insufficient_scope" {
+						t.Errorf("workspace key: %+v", p)
+					}
+					return
+				}
 				if !slices.Contains(access.AllScopes, r.meta.Scope) {
 					t.Fatalf("operation %s needs unknown scope %q", r.meta.ID, r.meta.Scope)
 				}

@@ -137,7 +137,7 @@ func platformError(err error) error {
 // platformOps defines the platform face. Each operation converts its shape
 // and calls the canonical user operation, so behaviour, scopes and (later)
 // events are the same as on /api/v1.
-func platformOps(users directory.UserOps) *op.Registry {
+func platformOps(users directory.UserOps, ws Workspaces) *op.Registry {
 	const tag = "Platform"
 	reg := op.NewRegistry()
 	reg.Add(
@@ -237,5 +237,8 @@ func platformOps(users directory.UserOps) *op.Registry {
 			},
 		},
 	)
+	if ws != nil {
+		reg.Add(platformAccountOps(ws, users)...)
+	}
 	return reg
 }

@@ -28,7 +28,9 @@ type Deps struct {
 	DefaultRateLimit int // requests per minute per key; 0 disables the limit
 	Registry         *op.Registry
 	Users            directory.UserOps
-	Version          string
+	// Workspaces backs the platform face's accounts.
+	Workspaces Workspaces
+	Version    string
 	// LoginLinks serves one-time sign-in links at /sso/login/{token}.
 	LoginLinks LoginLinks
 	// SCIM is the SCIM 2.0 face, mounted at scim.Prefix when set.
@@ -67,7 +69,7 @@ func New(d Deps) (*Server, error) {
 	api := humago.New(mux, cfg)
 
 	d.Registry.Mount(api, apiPrefix, errs.mapErr)
-	platform := platformOps(d.Users)
+	platform := platformOps(d.Users, d.Workspaces)
 	platform.Mount(api, platformPrefix, errs.mapErr)
 	if d.SCIM != nil {
 		mux.Handle(scim.Prefix, d.SCIM)

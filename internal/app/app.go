@@ -207,6 +207,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Logger: log, Now: a.Now, DB: d, Auth: a.Access, Idempotency: a.Idempotency,
 		Limiter: ratelimit.New(a.Now), DefaultRateLimit: cfg.RateLimit,
 		Registry: a.Registry, Users: users, Version: Version, SCIM: scimFace, LoginLinks: a.Directory,
+		Workspaces: a.Access,
 	})
 	if err != nil {
 		a.Jobs.Close()
