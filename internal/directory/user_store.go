@@ -174,8 +174,8 @@ func deleteUserRow(ctx context.Context, q db.Querier, r *userRow) error {
 
 // UserFilter selects users for a list.
 type UserFilter struct {
-	Query  string // substring of name or email, case-insensitive
-	Email  string // exact email, case-insensitive
+	Query  string   // substring of name or email, case-insensitive
+	Email  string   // exact email, case-insensitive
 	Status string   // active or deactivated; empty for both
 	Roles  []string // any of these roles; empty for all
 	Offset int
