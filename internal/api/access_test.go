@@ -25,7 +25,7 @@ func everyRoute(s *apptest.Server) []routed {
 	faces := []struct {
 		prefix string
 		reg    *op.Registry
-	}{{"/api/v1", s.App.Server.Registry}, {"/platform/api/v1", s.App.Server.Platform}}
+	}{{"/api/v1", s.App.Server.Registry}, {"/platform/api/v1", s.App.Server.Platform}, {"/api/v1", s.App.Server.Chatwoot}}
 	for _, f := range faces {
 		for _, o := range f.reg.All() {
 			m := o.Meta()

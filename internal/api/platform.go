@@ -110,11 +110,16 @@ type platformLoginOutput struct {
 	}
 }
 
-// platformFieldNames renames our camelCase fields in errors to the snake_case
-// the platform face speaks.
-var platformFieldNames = map[string]string{"displayName": "display_name", "customAttributes": "custom_attributes"}
+// platformFieldNames renames our field names in errors to the snake_case
+// the Chatwoot faces speak.
+var platformFieldNames = map[string]string{"displayName": "display_name", "customAttributes": "custom_attributes",
+	"roleAlias": "role", "eventTypes": "subscriptions"}
 
-func platformError(err error) error {
+func platformError(err error) error { return renameFields(err, platformFieldNames, "") }
+
+// renameFields renames the fields of a validation error by their first
+// segment, dropping prefix (such as "body[0].") first.
+func renameFields(err error, names map[string]string, prefix string) error {
 	fe, ok := fault.As(err)
 	if !ok || len(fe.Fields) == 0 {
 		return err
@@ -122,12 +127,13 @@ func platformError(err error) error {
 	renamed := *fe
 	renamed.Fields = make([]fault.FieldError, len(fe.Fields))
 	for i, f := range fe.Fields {
-		head, rest, nested := strings.Cut(f.Field, ".")
-		if n, ok := platformFieldNames[head]; ok {
-			f.Field = n
-			if nested {
-				f.Field += "." + rest
-			}
+		f.Field = strings.TrimPrefix(f.Field, prefix)
+		end := strings.IndexAny(f.Field, ".[")
+		if end < 0 {
+			end = len(f.Field)
+		}
+		if n, ok := names[f.Field[:end]]; ok {
+			f.Field = n + f.Field[end:]
 		}
 		renamed.Fields[i] = f
 	}

@@ -22,8 +22,10 @@ func platformKey(t *testing.T, s *apptest.Server) string {
 // the platform accounts and nothing inside a workspace by itself.
 func TestPlatformKeyGrantsNoWorkspaceData(t *testing.T) {
 	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
 		key := platformKey(t, s)
-		for _, path := range []string{"/api/v1/users", "/api/v1/groups", "/api/v1/webhooks", "/platform/api/v1/users"} {
+		for _, path := range []string{"/api/v1/users", "/api/v1/groups", "/api/v1/webhooks", "/platform/api/v1/users",
+			fmt.Sprintf("/api/v1/accounts/%d/agents", tenant.ID), fmt.Sprintf("/api/v1/accounts/%d/teams", tenant.ID)} {
 			p := s.Do(t, apptest.Request{Method: http.MethodGet, Path: path, Headers: map[string]string{"Api-Access-Token": key}}).
 				Problem(t, http.StatusForbidden)
 			if p.Code != "insufficient_scope" {

@@ -44,6 +44,8 @@ type Server struct {
 	Registry *op.Registry
 	// Platform holds the Chatwoot-style platform operations.
 	Platform *op.Registry
+	// Chatwoot holds the Chatwoot application operations (/api/v1/accounts/…).
+	Chatwoot *op.Registry
 	// Catalog indexes the catalog entries, for workflow validation.
 	Catalog op.Index
 }
@@ -71,6 +73,8 @@ func New(d Deps) (*Server, error) {
 	d.Registry.Mount(api, apiPrefix, errs.mapErr)
 	platform := platformOps(d.Users, d.Workspaces)
 	platform.Mount(api, platformPrefix, errs.mapErr)
+	chatwoot := chatwootAccountOps(d.Registry, d.Users)
+	chatwoot.Mount(api, apiPrefix, errs.mapErr)
 	if d.SCIM != nil {
 		mux.Handle(scim.Prefix, d.SCIM)
 		mux.Handle(scim.Prefix+"/", d.SCIM)
@@ -93,7 +97,7 @@ func New(d Deps) (*Server, error) {
 	h = withCanonicalPath(h)
 	h = withRecovery(d.Logger, h)
 	h = withRequestInfo(d.Logger, h)
-	return &Server{Handler: h, API: api, Registry: d.Registry, Platform: platform, Catalog: op.NewIndex(entries)}, nil
+	return &Server{Handler: h, API: api, Registry: d.Registry, Platform: platform, Chatwoot: chatwoot, Catalog: op.NewIndex(entries)}, nil
 }
 
 // withProblemForUnrouted answers requests that match no route, or match one
