@@ -118,6 +118,10 @@ func withProblemForUnrouted(mux *http.ServeMux) http.Handler {
 				r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+rec.header.Get("Allow")+"."))
 			return
 		}
+		if p := unmappedChatwoot(r.URL.Path); p != nil {
+			writeProblem(w, r, p)
+			return
+		}
 		writeProblem(w, r, newProblem(http.StatusNotFound, "no_route", "No route matches "+r.Method+" "+r.URL.Path+"."))
 	})
 }
