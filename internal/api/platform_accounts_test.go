@@ -81,6 +81,14 @@ func TestPlatformAccounts(t *testing.T) {
 			t.Errorf("duplicate: %+v", p)
 		}
 		call(http.MethodPost, "/accounts", map[string]any{"name": " "}).Problem(t, http.StatusUnprocessableEntity)
+		// Idempotency keys work for platform keys too.
+		for i := range 2 {
+			resp := s.Do(t, apptest.Request{Method: http.MethodPost, Path: "/platform/api/v1/accounts", Body: map[string]any{"name": "Once"},
+				Headers: map[string]string{"api_access_token": key, "Idempotency-Key": "create-once"}}).Expect(t, http.StatusOK)
+			if replayed := resp.Header.Get("Idempotent-Replayed") == "true"; replayed != (i == 1) {
+				t.Fatalf("attempt %d: replayed %v", i, replayed)
+			}
+		}
 
 		// Account users are people's console roles in the workspace.
 		tenant := &apptest.Tenant{}
