@@ -45,7 +45,7 @@ func registerChatwootStatus(api huma.API, d *db.DB, version string, now func() t
 // chatwootFace reports whether path belongs to a Chatwoot-style face, whose
 // clients show an error's `message` and nothing else.
 func chatwootFace(path string) bool {
-	for _, prefix := range []string{platformPrefix + "/", apiPrefix + "/accounts/", apiPrefix + "/profile"} {
+	for _, prefix := range []string{platformPrefix + "/", apiPrefix + "/accounts/", apiPrefix + "/profile/"} {
 		if strings.HasPrefix(path+"/", prefix) {
 			return true
 		}
