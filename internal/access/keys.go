@@ -108,7 +108,16 @@ func (s *Service) RevokeKey(ctx context.Context, id string) error {
 		if err != nil {
 			return fmt.Errorf("revoke key %s: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		n, _ := res.RowsAffected()
+		if n == 0 {
+			// Not a workspace key: perhaps a platform key.
+			if res, err = tx.ExecContext(ctx, `UPDATE platform_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`,
+				s.now().UnixMilli(), id); err != nil {
+				return fmt.Errorf("revoke key %s: %w", id, err)
+			}
+			n, _ = res.RowsAffected()
+		}
+		if n == 0 {
 			return fault.NotFound("active key " + id)
 		}
 		return s.db.Notify(ctx, tx, authChannel, id)
@@ -122,13 +131,22 @@ func (s *Service) RevokeKey(ctx context.Context, id string) error {
 // Authenticate resolves a presented secret to its principal. Returns an
 // unauthorized error for unknown, malformed or revoked keys.
 func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, error) {
-	id, ok := keyIDOf(secret)
+	id, platform, ok := keyIDOf(secret)
 	if !ok {
 		return Principal{}, fault.Unauthorized("invalid API key")
 	}
 	hash := hashSecret(secret)
 	now := s.now()
 	if p, ok := s.authCache.get(hash, now); ok {
+		s.touch(ctx, id)
+		return p, nil
+	}
+	if platform {
+		p, err := s.authenticatePlatform(ctx, id, hash)
+		if err != nil {
+			return Principal{}, err
+		}
+		s.authCache.put(hash, p, now)
 		s.touch(ctx, id)
 		return p, nil
 	}
@@ -167,6 +185,7 @@ func (s *Service) touch(ctx context.Context, id string) {
 	}
 	// Best effort: a failed timestamp update must not fail the request.
 	_, _ = s.db.Write().ExecContext(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE id = $2`, now.UnixMilli(), id)
+	_, _ = s.db.Write().ExecContext(ctx, `UPDATE platform_keys SET last_used_at = $1 WHERE id = $2`, now.UnixMilli(), id)
 }
 
 type lastUsedThrottle struct {
@@ -187,12 +206,17 @@ func (t *lastUsedThrottle) due(id string, now time.Time) bool {
 	return true
 }
 
-func keyIDOf(secret string) (string, bool) {
+// keyIDOf returns the id in a presented secret and whether it is a platform
+// key.
+func keyIDOf(secret string) (id string, platform bool, ok bool) {
 	rest, ok := strings.CutPrefix(secret, keyPrefix)
-	if !ok || len(rest) != keyIDLen+keySecretLen {
-		return "", false
+	if !ok {
+		rest, platform = strings.CutPrefix(secret, platformKeyPrefix)
 	}
-	return rest[:keyIDLen], true
+	if !ok && !platform || len(rest) != keyIDLen+keySecretLen {
+		return "", false, false
+	}
+	return rest[:keyIDLen], platform, true
 }
 
 func hashSecret(secret string) string {
@@ -219,6 +243,9 @@ func millisOrZero(n sql.NullInt64) time.Time {
 
 // Describe returns the workspace and key behind a principal.
 func (s *Service) Describe(ctx context.Context, p Principal) (Workspace, Key, error) {
+	if p.IsPlatform() {
+		return s.describePlatform(ctx, p)
+	}
 	var ws Workspace
 	var k Key
 	var wsCreated, keyCreated int64

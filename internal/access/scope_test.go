@@ -46,11 +46,14 @@ func TestPrincipalAllows(t *testing.T) {
 
 func TestKeyIDOf(t *testing.T) {
 	secret := keyPrefix + "abcdefghijkl" + RandomString(keySecretLen, mixedAlnum)
-	if id, ok := keyIDOf(secret); !ok || id != "abcdefghijkl" {
-		t.Fatalf("keyIDOf = %q, %v", id, ok)
+	if id, platform, ok := keyIDOf(secret); !ok || platform || id != "abcdefghijkl" {
+		t.Fatalf("keyIDOf = %q, %v, %v", id, platform, ok)
 	}
-	for _, bad := range []string{"", "rk_", "xx_abcdefghijkl" + RandomString(keySecretLen, mixedAlnum), secret + "x"} {
-		if _, ok := keyIDOf(bad); ok {
+	if id, platform, ok := keyIDOf(platformKeyPrefix + "abcdefghijkl" + RandomString(keySecretLen, mixedAlnum)); !ok || !platform || id != "abcdefghijkl" {
+		t.Fatalf("platform keyIDOf = %q, %v, %v", id, platform, ok)
+	}
+	for _, bad := range []string{"", "rk_", "rpk_", "xx_abcdefghijkl" + RandomString(keySecretLen, mixedAlnum), secret + "x", "rpk_" + secret[3:] + "x"} {
+		if _, _, ok := keyIDOf(bad); ok {
 			t.Errorf("keyIDOf(%q) accepted", bad)
 		}
 	}

@@ -117,3 +117,43 @@ func (s *Service) Bootstrap(ctx context.Context) (secret string, err error) {
 	_, secret, err = s.CreateKey(ctx, NewKey{WorkspaceID: ws.ID, Name: "admin", Scopes: AllScopes})
 	return secret, err
 }
+
+// GetWorkspace returns a workspace by id. Returns not_found if there is none.
+func (s *Service) GetWorkspace(ctx context.Context, id int64) (Workspace, error) {
+	ws := Workspace{ID: id}
+	var created int64
+	err := s.db.Read().QueryRowContext(ctx, `SELECT name, created_at FROM workspaces WHERE id = $1`, id).Scan(&ws.Name, &created)
+	if db.IsNoRows(err) {
+		return Workspace{}, fault.NotFound(fmt.Sprintf("workspace %d", id))
+	}
+	if err != nil {
+		return Workspace{}, fmt.Errorf("get workspace %d: %w", id, err)
+	}
+	ws.CreatedAt = time.UnixMilli(created).UTC()
+	return ws, nil
+}
+
+// RenameWorkspace changes a workspace's name, with CreateWorkspace's rules.
+func (s *Service) RenameWorkspace(ctx context.Context, id int64, name string) (Workspace, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 100 {
+		return Workspace{}, fault.Invalid("name", "must be 1 to 100 characters")
+	}
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE workspaces SET name = $1 WHERE id = $2`, name, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fault.NotFound(fmt.Sprintf("workspace %d", id))
+		}
+		return nil
+	})
+	if db.IsUniqueViolation(err) {
+		return Workspace{}, fault.Conflict("workspace_exists", "name", "a workspace named %q already exists", name)
+	}
+	if err != nil {
+		return Workspace{}, fmt.Errorf("rename workspace %d: %w", id, err)
+	}
+	return s.GetWorkspace(ctx, id)
+}

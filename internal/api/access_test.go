@@ -25,7 +25,7 @@ func everyRoute(s *apptest.Server) []routed {
 	faces := []struct {
 		prefix string
 		reg    *op.Registry
-	}{{"/api/v1", s.App.Server.Registry}, {"/platform/api/v1", s.App.Server.Platform}}
+	}{{"/api/v1", s.App.Server.Registry}, {"/platform/api/v1", s.App.Server.Platform}, {"/api/v1", s.App.Server.Chatwoot}}
 	for _, f := range faces {
 		for _, o := range f.reg.All() {
 			m := o.Meta()
@@ -76,6 +76,15 @@ func TestEveryRouteRequiresItsScope(t *testing.T) {
 				if r.meta.Scope == "" { // any valid key: only the key is checked
 					s.Do(t, apptest.Request{Method: r.meta.Method, Path: r.path, Body: bodyFor(r.meta.Method)}).Problem(t, http.StatusUnauthorized)
 					s.Do(t, apptest.Request{Method: r.meta.Method, Path: r.path, Key: tenant.NewKey(t, access.UsersRead)}).Expect(t, http.StatusOK)
+					return
+				}
+				if r.meta.Scope == access.Platform {
+					// Only a platform key: a workspace key with every scope is refused.
+					s.Do(t, apptest.Request{Method: r.meta.Method, Path: r.path, Body: bodyFor(r.meta.Method)}).Problem(t, http.StatusUnauthorized)
+					p := s.Do(t, apptest.Request{Method: r.meta.Method, Path: r.path, Key: tenant.Key, Body: bodyFor(r.meta.Method)}).Problem(t, http.StatusForbidden)
+					if p.Code != "insufficient_scope" {
+						t.Errorf("workspace key: %+v", p)
+					}
 					return
 				}
 				if !slices.Contains(access.AllScopes, r.meta.Scope) {

@@ -95,7 +95,20 @@ func presentedKey(r *http.Request) string {
 			return strings.TrimSpace(token)
 		}
 	}
-	return strings.TrimSpace(r.Header.Get("api_access_token"))
+	return strings.TrimSpace(accessToken(r.Header))
+}
+
+// accessToken returns Chatwoot's api_access_token header under any spelling:
+// Chatwoot runs behind Rack, which treats '-' and '_' alike, so clients send
+// api_access_token, Api-Access-Token (n8n's Chatwoot node) or
+// api-access-token, and every face accepts all three.
+func accessToken(h http.Header) string {
+	for name, values := range h {
+		if len(values) > 0 && strings.EqualFold(strings.ReplaceAll(name, "_", "-"), "api-access-token") {
+			return values[0]
+		}
+	}
+	return ""
 }
 
 // withAuthentication puts the principal of a presented key in the context. A

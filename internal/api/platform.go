@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -36,28 +37,53 @@ func platformUser(u directory.User) PlatformUser {
 		Role: u.RoleAlias, Confirmed: true, CustomAttributes: u.CustomAttributes, CreatedAt: u.CreatedAt}
 }
 
-// PlatformUserFields is the Chatwoot platform user input.
+// PlatformUserFields is the Chatwoot platform user input. The n8n Chatwoot
+// node sends every field, with "" for those its user left blank, so on this
+// face a blank field means "not sent": an update of the name alone keeps the
+// password, email and attributes.
 type PlatformUserFields struct {
-	Name             *string        `json:"name,omitempty" minLength:"1" maxLength:"200"`
-	DisplayName      *string        `json:"display_name,omitempty" maxLength:"200"`
-	Email            *string        `json:"email,omitempty" maxLength:"254"`
-	Password         *string        `json:"password,omitempty" writeOnly:"true"`
-	CustomAttributes map[string]any `json:"custom_attributes,omitempty"`
+	Name             string `json:"name,omitempty" maxLength:"200" doc:"Blank: unchanged"`
+	DisplayName      string `json:"display_name,omitempty" maxLength:"200" doc:"Blank: unchanged"`
+	Email            string `json:"email,omitempty" maxLength:"254" doc:"Blank: unchanged"`
+	Password         string `json:"password,omitempty" writeOnly:"true" doc:"Blank: unchanged"`
+	CustomAttributes any    `json:"custom_attributes,omitempty" doc:"A JSON object (or its text), merged into the existing values; blank: unchanged"`
 }
 
 type platformCreateInput struct {
-	Body struct {
-		Name             string         `json:"name" minLength:"1" maxLength:"200"`
-		DisplayName      string         `json:"display_name,omitempty" maxLength:"200"`
-		Email            string         `json:"email" maxLength:"254"`
-		Password         string         `json:"password,omitempty" writeOnly:"true"`
-		CustomAttributes map[string]any `json:"custom_attributes,omitempty"`
-	}
+	Body PlatformUserFields
 }
 
 type platformUpdateInput struct {
 	directory.UserIDParam
 	Body PlatformUserFields
+}
+
+// platformAttributes reads custom_attributes as n8n sends them: an object,
+// the text of one, or "" for none.
+func platformAttributes(v any) (map[string]any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		return x, nil
+	case string:
+		if strings.TrimSpace(x) == "" {
+			return nil, nil
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(x), &m); err == nil && m != nil {
+			return m, nil
+		}
+	}
+	return nil, fault.Invalid("custom_attributes", "must be a JSON object such as {\"plan\": \"pro\"}")
+}
+
+// blank returns nil for "" (not sent) and a pointer otherwise.
+func blank(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 type platformListInput struct {
@@ -70,13 +96,31 @@ type platformUserOutput struct{ Body PlatformUser }
 
 type platformListOutput struct{ Body []PlatformUser }
 
-type platformEmpty struct{}
+// platformDeleted answers a delete. Chatwoot answers an empty body, which n8n
+// turns into `json: ""`; an object gives the next node something to use.
+type platformDeleted struct {
+	Body struct {
+		ID      string `json:"id"`
+		Deleted bool   `json:"deleted"`
+	}
+}
 
-// platformFieldNames renames our camelCase fields in errors to the snake_case
-// the platform face speaks.
-var platformFieldNames = map[string]string{"displayName": "display_name", "customAttributes": "custom_attributes"}
+type platformLoginOutput struct {
+	Body struct {
+		URL string `json:"url" doc:"One-time sign-in URL; valid for 30 seconds"`
+	}
+}
 
-func platformError(err error) error {
+// platformFieldNames renames our field names in errors to the snake_case
+// the Chatwoot faces speak.
+var platformFieldNames = map[string]string{"displayName": "display_name", "customAttributes": "custom_attributes",
+	"roleAlias": "role", "eventTypes": "subscriptions"}
+
+func platformError(err error) error { return renameFields(err, platformFieldNames, "") }
+
+// renameFields renames the fields of a validation error by their first
+// segment, dropping prefix (such as "body[0].") first.
+func renameFields(err error, names map[string]string, prefix string) error {
 	fe, ok := fault.As(err)
 	if !ok || len(fe.Fields) == 0 {
 		return err
@@ -84,12 +128,13 @@ func platformError(err error) error {
 	renamed := *fe
 	renamed.Fields = make([]fault.FieldError, len(fe.Fields))
 	for i, f := range fe.Fields {
-		head, rest, nested := strings.Cut(f.Field, ".")
-		if n, ok := platformFieldNames[head]; ok {
-			f.Field = n
-			if nested {
-				f.Field += "." + rest
-			}
+		f.Field = strings.TrimPrefix(f.Field, prefix)
+		end := strings.IndexAny(f.Field, ".[")
+		if end < 0 {
+			end = len(f.Field)
+		}
+		if n, ok := names[f.Field[:end]]; ok {
+			f.Field = n + f.Field[end:]
 		}
 		renamed.Fields[i] = f
 	}
@@ -99,7 +144,7 @@ func platformError(err error) error {
 // platformOps defines the platform face. Each operation converts its shape
 // and calls the canonical user operation, so behaviour, scopes and (later)
 // events are the same as on /api/v1.
-func platformOps(users directory.UserOps) *op.Registry {
+func platformOps(users directory.UserOps, ws Workspaces) *op.Registry {
 	const tag = "Platform"
 	reg := op.NewRegistry()
 	reg.Add(
@@ -109,8 +154,12 @@ func platformOps(users directory.UserOps) *op.Registry {
 			Description: "As in Chatwoot, an existing user with the same email (case-insensitive) is returned instead of a conflict.",
 			Run: func(ctx context.Context, p access.Principal, in *platformCreateInput) (*platformUserOutput, error) {
 				b := in.Body
+				attrs, err := platformAttributes(b.CustomAttributes)
+				if err != nil {
+					return nil, err
+				}
 				out, err := users.Create.Call(ctx, p, &directory.CreateUserInput{Body: directory.UserCreate{
-					Name: b.Name, DisplayName: b.DisplayName, Email: b.Email, Password: b.Password, CustomAttributes: b.CustomAttributes}})
+					Name: b.Name, DisplayName: b.DisplayName, Email: b.Email, Password: b.Password, CustomAttributes: attrs}})
 				if fe, ok := fault.As(err); ok && fe.Code == "email_taken" {
 					page, lerr := users.List.Call(ctx, p, &directory.ListUsersInput{Email: b.Email, Limit: 1})
 					if lerr == nil && len(page.Body.Users) == 1 {
@@ -151,27 +200,52 @@ func platformOps(users directory.UserOps) *op.Registry {
 		},
 		&op.Op[platformUpdateInput, platformUserOutput]{
 			ID: "platform.users.update", Tag: tag, Scope: users.Update.Scope, Method: http.MethodPatch, Path: "/users/{id}",
-			Compat: true, Summary: "Update a user (Chatwoot platform API)", Description: "`custom_attributes` are merged into the existing values.",
+			Compat: true, Summary: "Update a user (Chatwoot platform API)",
+			Description: "Blank fields (\"\") are left unchanged; `custom_attributes` are merged into the existing values.",
 			Run: func(ctx context.Context, p access.Principal, in *platformUpdateInput) (*platformUserOutput, error) {
 				b := in.Body
+				attrs, err := platformAttributes(b.CustomAttributes)
+				if err != nil {
+					return nil, err
+				}
 				out, err := users.Update.Call(ctx, p, &directory.UpdateUserInput{UserIDParam: in.UserIDParam, Body: directory.UserUpdate{
-					Name: b.Name, DisplayName: b.DisplayName, Email: b.Email, Password: b.Password, CustomAttributes: b.CustomAttributes}})
+					Name: blank(b.Name), DisplayName: blank(b.DisplayName), Email: blank(b.Email), Password: blank(b.Password),
+					CustomAttributes: attrs}})
 				if err != nil {
 					return nil, platformError(err)
 				}
 				return &platformUserOutput{Body: platformUser(out.Body)}, nil
 			},
 		},
-		&op.Op[directory.UserIDParam, platformEmpty]{
+		&op.Op[directory.UserIDParam, platformDeleted]{
 			ID: "platform.users.delete", Tag: tag, Scope: users.Delete.Scope, Method: http.MethodDelete, Path: "/users/{id}",
 			Compat: true, Summary: "Delete a user (Chatwoot platform API)",
-			Run: func(ctx context.Context, p access.Principal, in *directory.UserIDParam) (*platformEmpty, error) {
+			Run: func(ctx context.Context, p access.Principal, in *directory.UserIDParam) (*platformDeleted, error) {
 				if _, err := users.Delete.Call(ctx, p, in); err != nil {
 					return nil, err
 				}
-				return &platformEmpty{}, nil
+				out := &platformDeleted{}
+				out.Body.ID, out.Body.Deleted = in.ID, true
+				return out, nil
+			},
+		},
+		&op.Op[directory.UserIDParam, platformLoginOutput]{
+			ID: "platform.users.login", Tag: tag, Scope: users.LoginLink.Scope, Method: http.MethodGet, Path: "/users/{id}/login",
+			Compat: true, Summary: "Get a one-time sign-in URL (Chatwoot platform API)",
+			Description: "The same link as `GET /api/v1/users/{id}/sso`.",
+			Run: func(ctx context.Context, p access.Principal, in *directory.UserIDParam) (*platformLoginOutput, error) {
+				l, err := users.LoginLink.Call(ctx, p, in)
+				if err != nil {
+					return nil, err
+				}
+				out := &platformLoginOutput{}
+				out.Body.URL = l.Body.URL
+				return out, nil
 			},
 		},
 	)
+	if ws != nil {
+		reg.Add(platformAccountOps(ws, users)...)
+	}
 	return reg
 }

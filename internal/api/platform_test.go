@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"net/http"
+	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster/internal/app/apptest"
@@ -61,9 +63,10 @@ func TestPlatformUsers(t *testing.T) {
 		if len(list) != 1 {
 			t.Fatalf("list: %+v", list)
 		}
-		resp := tenant.Call(t, http.MethodDelete, "/platform/api/v1/users/"+u.ID, nil).Expect(t, http.StatusOK)
-		if len(resp.Body) != 0 {
-			t.Fatalf("delete body %q", resp.Body)
+		// An object, not Chatwoot's empty body: n8n turns that into json: "".
+		del := tenant.Call(t, http.MethodDelete, "/platform/api/v1/users/"+u.ID, nil).Expect(t, http.StatusOK).Map(t)
+		if del["id"] != u.ID || del["deleted"] != true {
+			t.Fatalf("delete body %v", del)
 		}
 		tenant.Call(t, http.MethodGet, "/platform/api/v1/users/"+u.ID, nil).Problem(t, http.StatusNotFound)
 	})
@@ -102,5 +105,127 @@ func TestPlatformUsersByEmail(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// TestPlatformUserBlankFields checks the n8n node's update, which sends every
+// field with "" for the blank ones: blank means unchanged, so renaming a
+// user never resets their password, email or attributes.
+func TestPlatformUserBlankFields(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		var u platformUser
+		tenant.Call(t, http.MethodPost, "/platform/api/v1/users", map[string]any{"name": "Ada", "display_name": "", "email": "ada@example.com",
+			"password": "Passw0rd!", "custom_attributes": `{"plan":"pro"}`}).Expect(t, http.StatusOK).JSON(t, &u)
+		if u.CustomAttributes["plan"] != "pro" {
+			t.Fatalf("attributes as JSON text: %+v", u)
+		}
+		path := "/platform/api/v1/users/" + u.ID
+		cases := []struct {
+			name string
+			body map[string]any
+			want func(platformUser) bool
+		}{
+			{"name alone", map[string]any{"name": "Ada L.", "display_name": "", "email": "", "password": "", "custom_attributes": ""},
+				func(got platformUser) bool {
+					return got.Name == "Ada L." && got.Email == "ada@example.com" && got.CustomAttributes["plan"] == "pro"
+				}},
+			{"attributes alone", map[string]any{"name": "", "display_name": "", "email": "", "password": "", "custom_attributes": map[string]any{"seats": 2}},
+				func(got platformUser) bool {
+					return got.Name == "Ada L." && got.CustomAttributes["plan"] == "pro" && got.CustomAttributes["seats"] == float64(2)
+				}},
+			{"everything blank", map[string]any{"name": "", "display_name": "", "email": "", "password": "", "custom_attributes": "  "},
+				func(got platformUser) bool { return got.Name == "Ada L." && got.Email == "ada@example.com" }},
+		}
+		for _, c := range cases {
+			var got platformUser
+			tenant.Call(t, http.MethodPatch, path, c.body).Expect(t, http.StatusOK).JSON(t, &got)
+			if !c.want(got) {
+				t.Errorf("%s: %+v", c.name, got)
+			}
+		}
+		var main user
+		tenant.Call(t, http.MethodGet, "/api/v1/users/"+u.ID, nil).Expect(t, http.StatusOK).JSON(t, &main)
+		if !main.HasPassword {
+			t.Fatalf("a blank password reset the password")
+		}
+	})
+}
+
+// TestPlatformErrorMessage checks that errors on the platform face say what
+// is wrong in `message` (all n8n shows) and name the fields in
+// `attributes`, as Chatwoot's {message, attributes} does.
+func TestPlatformErrorMessage(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant := s.Tenant(t)
+		cases := []struct {
+			name, method, path string
+			body               any
+			field, wantInMsg   string
+		}{
+			{"weak password", http.MethodPost, "/platform/api/v1/users", map[string]any{"name": "A", "email": "a@example.com", "password": "short"}, "password", "password"},
+			{"bad email", http.MethodPost, "/platform/api/v1/users", map[string]any{"name": "A", "email": "nope"}, "email", "valid email"},
+			{"attributes not an object", http.MethodPost, "/platform/api/v1/users", map[string]any{"name": "A", "email": "a@example.com", "custom_attributes": "[1]"}, "custom_attributes", "JSON object"},
+			{"too long (schema)", http.MethodPost, "/platform/api/v1/users", map[string]any{"name": strings.Repeat("x", 201), "email": "a@example.com"}, "name", "name"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				resp := tenant.Call(t, c.method, c.path, c.body)
+				p := resp.Problem(t, http.StatusUnprocessableEntity)
+				if p.Message == "Validation failed" || !strings.Contains(p.Message, c.wantInMsg) {
+					t.Errorf("message %q does not say why", p.Message)
+				}
+				var attrs struct{ Attributes []string }
+				resp.JSON(t, &attrs)
+				if !slices.Contains(attrs.Attributes, c.field) {
+					t.Errorf("attributes %v lack %s", attrs.Attributes, c.field)
+				}
+			})
+		}
+		// The main API keeps Konstantly's message.
+		p := tenant.Call(t, http.MethodPost, "/api/v1/users", map[string]any{"name": strings.Repeat("x", 201), "email": "a@example.com"}).
+			Problem(t, http.StatusUnprocessableEntity)
+		if p.Message != "Validation failed" {
+			t.Errorf("main API message %q", p.Message)
+		}
+	})
+}
+
+// TestLoginLinks checks the one-time sign-in link of both faces: Chatwoot's
+// /users/{id}/login and Konstantly's /users/{id}/sso share it; it works once,
+// within its expiry, and is stored hashed.
+func TestLoginLinks(t *testing.T) {
+	apptest.EachDialect(t, func(t *testing.T, s *apptest.Server) {
+		tenant, other := s.Tenant(t), s.Tenant(t)
+		var u platformUser
+		tenant.Call(t, http.MethodPost, "/platform/api/v1/users", map[string]any{"name": "Ada", "email": "ada@example.com"}).
+			Expect(t, http.StatusOK).JSON(t, &u)
+		for _, path := range []string{"/platform/api/v1/users/" + u.ID + "/login", "/api/v1/users/" + u.ID + "/sso", "/openapi/v1/users/" + u.ID + "/sso"} {
+			var link struct{ URL string }
+			tenant.Call(t, http.MethodGet, path, nil).Expect(t, http.StatusOK).JSON(t, &link)
+			if !strings.HasPrefix(link.URL, s.URL+"/sso/login/") {
+				t.Fatalf("%s: url %q", path, link.URL)
+			}
+			var hash string
+			if err := s.App.DB.Read().QueryRowContext(t.Context(), `SELECT token_hash FROM login_links ORDER BY created_at DESC LIMIT 1`).Scan(&hash); err != nil {
+				t.Fatal(err)
+			}
+			token := strings.TrimPrefix(link.URL, s.URL+"/sso/login/")
+			if strings.Contains(hash, token) {
+				t.Fatalf("token stored in plain text")
+			}
+			page := s.Do(t, apptest.Request{Method: http.MethodGet, Path: "/sso/login/" + token}).Expect(t, http.StatusOK)
+			if !strings.Contains(string(page.Body), "ada@example.com") || page.Header.Get("Cache-Control") != "no-store" {
+				t.Fatalf("sign-in page: %s", page.Body)
+			}
+			s.Do(t, apptest.Request{Method: http.MethodGet, Path: "/sso/login/" + token}).Expect(t, http.StatusNotFound) // used up
+		}
+		s.Do(t, apptest.Request{Method: http.MethodGet, Path: "/sso/login/nonsense"}).Expect(t, http.StatusNotFound)
+		// Another workspace's key cannot make a link for this user.
+		other.Call(t, http.MethodGet, "/platform/api/v1/users/"+u.ID+"/login", nil).Problem(t, http.StatusNotFound)
+		other.Call(t, http.MethodGet, "/api/v1/users/"+u.ID+"/sso", nil).Problem(t, http.StatusNotFound)
+		// A deactivated user gets no link.
+		tenant.Call(t, http.MethodPost, "/api/v1/users/"+u.ID+"/deactivate", nil).Expect(t, http.StatusOK)
+		tenant.Call(t, http.MethodGet, "/api/v1/users/"+u.ID+"/sso", nil).Problem(t, http.StatusConflict)
 	})
 }

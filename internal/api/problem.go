@@ -34,6 +34,7 @@ type Problem struct {
 	Message       string              `json:"message" doc:"Human-readable message (Konstantly compatible)"`
 	Errors        map[string][]string `json:"errors,omitempty" doc:"Messages by offending field (Konstantly compatible)"`
 	InvalidParams []InvalidParam      `json:"invalidParams,omitempty" doc:"Offending fields with JSON pointers"`
+	Attributes    []string            `json:"attributes,omitempty" doc:"Offending fields (Chatwoot compatible; Chatwoot-style faces only)"`
 
 	headers http.Header // sent with the problem, e.g. Retry-After
 }
@@ -117,6 +118,9 @@ func useProblemErrors() {
 			se := huma.NewError(status, msg, errs...)
 			if p, ok := se.(*Problem); ok {
 				p.Instance = requestIDFrom(ctx.Context())
+				if chatwootFace(ctx.URL().Path) {
+					chatwootStyle(p)
+				}
 			}
 			return se
 		}
@@ -205,6 +209,9 @@ func (m errorMapper) toProblem(ctx context.Context, err error) *Problem {
 		p.Detail = summarize(p)
 	}
 	p.Instance = requestIDFrom(ctx)
+	if info := infoFrom(ctx); info != nil && chatwootFace(info.path) {
+		chatwootStyle(p)
+	}
 	return p
 }
 

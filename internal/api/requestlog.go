@@ -19,6 +19,7 @@ import (
 // and the access log reads it when the request is done.
 type requestInfo struct {
 	id          string
+	path        string // as requested, before any alias is resolved
 	keyID       string
 	workspaceID int64
 	operationID string
@@ -57,7 +58,7 @@ func withRequestInfo(log *slog.Logger, obs RequestObserver, next http.Handler) h
 		if !requestIDPattern.MatchString(id) {
 			id = "req_" + access.NewID(20)
 		}
-		info := &requestInfo{id: id}
+		info := &requestInfo{id: id, path: r.URL.Path}
 		w.Header().Set("X-Request-Id", id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))

@@ -34,6 +34,10 @@ type Deps struct {
 	// ServerURL is where clients reach this Roster, named in the OpenAPI
 	// document's servers (see ServerURL).
 	ServerURL string
+	// Workspaces backs the platform face's accounts.
+	Workspaces Workspaces
+	// LoginLinks serves one-time sign-in links at /sso/login/{token}.
+	LoginLinks LoginLinks
 	// SCIM is the SCIM 2.0 face, mounted at scim.Prefix when set.
 	SCIM http.Handler
 	// Requests, when set, observes every finished request (metrics).
@@ -51,6 +55,8 @@ type Server struct {
 	Registry *op.Registry
 	// Platform holds the Chatwoot-style platform operations.
 	Platform *op.Registry
+	// Chatwoot holds the Chatwoot application operations (/api/v1/accounts/…).
+	Chatwoot *op.Registry
 	// Catalog indexes the catalog entries, for workflow validation.
 	Catalog op.Index
 }
@@ -67,7 +73,7 @@ func New(d Deps) (*Server, error) {
 	cfg.CreateHooks = nil // no $schema links in responses: Konstantly clients expect plain objects
 	cfg.DocsPath = ""     // /docs is served from the embedded Redoc bundle (docsui), not a CDN
 	cfg.Info.Description = "Roster's people & learning API. Authenticate with an API key in `X-API-KEY`, " +
-		"`Authorization: Bearer`, or `api_access_token`. Errors are RFC 9457 problem+json. " +
+		"`Authorization: Bearer`, or `api_access_token` (also spelled `Api-Access-Token`). Errors are RFC 9457 problem+json. " +
 		"Every POST and PATCH accepts an `Idempotency-Key` header (kept 24 hours)."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"apiKey":         {Type: "apiKey", In: "header", Name: "X-API-KEY"},
@@ -78,13 +84,19 @@ func New(d Deps) (*Server, error) {
 	api.UseMiddleware(recordOperation) // before any Register: huma binds middlewares then
 
 	d.Registry.Mount(api, apiPrefix, errs.mapErr)
-	platform := platformOps(d.Users)
+	platform := platformOps(d.Users, d.Workspaces)
 	platform.Mount(api, platformPrefix, errs.mapErr)
+	chatwoot := chatwootAccountOps(d.Registry, d.Users)
+	chatwoot.Mount(api, apiPrefix, errs.mapErr)
 	if d.SCIM != nil {
 		mux.Handle(scim.Prefix, d.SCIM)
 		mux.Handle(scim.Prefix+"/", d.SCIM)
 	}
+	if d.LoginLinks != nil {
+		mux.Handle("GET "+directory.LoginPath+"{token}", signInHandler(d.LoginLinks, errs))
+	}
 	registerHealth(api, d.DB)
+	registerChatwootStatus(api, d.DB, d.Version, d.Now)
 	entries, err := registerCatalog(api, d.Registry)
 	if err != nil {
 		return nil, err
@@ -104,7 +116,7 @@ func New(d Deps) (*Server, error) {
 	h = withMetricsEndpoint(d.Metrics, d.MetricsToken, h)
 	h = withRecovery(d.Logger, h)
 	h = withRequestInfo(d.Logger, d.Requests, h)
-	return &Server{Handler: h, API: api, Registry: d.Registry, Platform: platform, Catalog: op.NewIndex(entries)}, nil
+	return &Server{Handler: h, API: api, Registry: d.Registry, Platform: platform, Chatwoot: chatwoot, Catalog: op.NewIndex(entries)}, nil
 }
 
 // withProblemForUnrouted answers requests that match no route, or match one
@@ -123,6 +135,10 @@ func withProblemForUnrouted(mux *http.ServeMux) http.Handler {
 			w.Header().Set("Allow", rec.header.Get("Allow"))
 			writeProblem(w, r, newProblem(http.StatusMethodNotAllowed, "method_not_allowed",
 				r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+rec.header.Get("Allow")+"."))
+			return
+		}
+		if p := unmappedChatwoot(r.URL.Path); p != nil {
+			writeProblem(w, r, p)
 			return
 		}
 		writeProblem(w, r, newProblem(http.StatusNotFound, "no_route", "No route matches "+r.Method+" "+r.URL.Path+"."))

@@ -60,8 +60,10 @@ type Config struct {
 	AuthFailureLimit int
 	// ShutdownTimeout bounds graceful shutdown. Default 15 s.
 	ShutdownTimeout time.Duration
-	// PublicURL is where clients reach Roster (ROSTER_PUBLIC_URL), named
-	// in the OpenAPI document's servers; default http:// and Addr.
+	// PublicURL is where people and clients reach this server
+	// (ROSTER_PUBLIC_URL): named in the OpenAPI document's servers, and the
+	// start of links Roster hands out, such as one-time sign-in links.
+	// Default http://Addr.
 	PublicURL string
 	// SMTPURL configures outgoing mail (smtp://user:pass@host:587?from=…);
 	// empty disables email steps.
@@ -173,6 +175,7 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Directory = directory.NewService(d, a.Events, a.Now)
 	a.Learning = learning.NewService(d, a.Events, a.Now)
 	a.Directory.SetEnrollments(a.Learning) // group rules follow memberships
+	a.Directory.SetPublicURL(cmp.Or(cfg.PublicURL, "http://"+cfg.Addr))
 	a.Idempotency = idempotency.NewStore(d, a.Now)
 
 	a.Outbound = outbound.NewClient(outbound.Options{AllowPrivate: cfg.AllowPrivateTargets})
@@ -247,8 +250,8 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Server, err = api.New(api.Deps{
 		Logger: log, Now: a.Now, DB: d, Auth: a.Access, Idempotency: a.Idempotency,
 		Limiter: ratelimit.New(a.Now), DefaultRateLimit: cfg.RateLimit, AuthFailureLimit: cfg.AuthFailureLimit,
-		Registry: a.Registry, Users: users, Version: Version, SCIM: scimFace,
-		ServerURL: api.ServerURL(cfg.PublicURL, cfg.Addr),
+		Registry: a.Registry, Users: users, Version: Version, SCIM: scimFace, LoginLinks: a.Directory,
+		Workspaces: a.Access, ServerURL: api.ServerURL(cfg.PublicURL, cfg.Addr),
 		Requests: a.Metrics, Metrics: a.Metrics.Handler(), MetricsToken: cfg.MetricsToken,
 	})
 	if err != nil {

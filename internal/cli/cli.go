@@ -30,7 +30,8 @@ Usage:
   roster migrate     [--status] [db flags]
   roster workspaces  create NAME | list | delete NAME [--yes]            [db flags]
   roster keys        create --workspace NAME --scopes users.readonly,...|all [--name N] [--rate-limit N]
-  roster keys        list --workspace NAME | revoke KEY_ID                   [db flags]
+  roster keys        create --platform [--name N]   (server-wide key for the Chatwoot platform API)
+  roster keys        list --workspace NAME | list --platform | revoke KEY_ID [db flags]
   roster import      users.csv [--url http://127.0.0.1:8080] [--key KEY] [--map "Col=field,…"] [--on-existing error|skip|update] [--batch N] [--restart]
   roster openapi     [--public-url URL]     print the OpenAPI document served at /openapi.json
   roster backup      FILE [db flags]        (SQLite; consistent while the server runs)
@@ -140,7 +141,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	authFailures := fs.String("auth-failure-limit", envOr(env, "ROSTER_AUTH_FAILURE_LIMIT", strconv.Itoa(c.cfg.AuthFailureLimit)),
 		"failed authentications per minute per client address before it is answered 429 (0 = unlimited)")
 	fs.StringVar(&c.cfg.SMTPURL, "smtp-url", env.Getenv("ROSTER_SMTP_URL"), "SMTP server for workflow email: smtp://user:pass@host:587?from=Name%20<addr>")
-	fs.StringVar(&c.cfg.PublicURL, "public-url", env.Getenv("ROSTER_PUBLIC_URL"), "URL clients reach Roster at, named in /openapi.json (default: http:// and the listen address)")
+	fs.StringVar(&c.cfg.PublicURL, "public-url", env.Getenv("ROSTER_PUBLIC_URL"), "URL people and clients reach Roster at: named in /openapi.json and the start of the links it hands out (default: http:// and the listen address)")
 	allowDefault, err := strconv.ParseBool(envOr(env, "ROSTER_ALLOW_PRIVATE_TARGETS", "false"))
 	if err != nil {
 		return fmt.Errorf("ROSTER_ALLOW_PRIVATE_TARGETS: want true or false")
@@ -304,6 +305,7 @@ func keys(ctx context.Context, args []string, env Env) error {
 	scopes := fs.String("scopes", "", "comma-separated scopes, or all")
 	name := fs.String("name", "", "label for the key")
 	rate := fs.Int("rate-limit", 0, "requests per minute for this key (0 = server default)")
+	platform := fs.Bool("platform", false, "a server-wide platform key (Chatwoot platform API: workspaces and roles), not a workspace key")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -312,6 +314,9 @@ func keys(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.Close()
+	if *platform {
+		return platformKeys(ctx, a, args[0], *workspace, *scopes, *name, env)
+	}
 	switch args[0] {
 	case "create":
 		ws, err := a.Access.WorkspaceByName(ctx, *workspace)
@@ -357,6 +362,37 @@ func keys(ctx context.Context, args []string, env Env) error {
 		return nil
 	}
 	return fmt.Errorf("unknown keys command %q", args[0])
+}
+
+// platformKeys runs `roster keys create|list --platform`. A platform key has
+// the one scope `platform` and belongs to no workspace.
+func platformKeys(ctx context.Context, a *app.App, cmd, workspace, scopes, name string, env Env) error {
+	if workspace != "" || scopes != "" {
+		return errors.New("--platform keys belong to no workspace and carry only the platform scope: drop --workspace and --scopes")
+	}
+	switch cmd {
+	case "create":
+		k, secret, err := a.Access.CreatePlatformKey(ctx, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stdout, secret)
+		fmt.Fprintf(env.Stderr, "platform key %s (scope platform; shown once)\n", k.ID)
+		return nil
+	case "list":
+		list, err := a.Access.ListPlatformKeys(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tLAST USED\tREVOKED")
+		for _, k := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, scopeList(k.Scopes), k.CreatedAt.Format(time.RFC3339),
+				orDash(k.LastUsedAt), orDash(k.RevokedAt))
+		}
+		return tw.Flush()
+	}
+	return fmt.Errorf("unknown keys command %q with --platform (create or list; revoke takes any key id)", cmd)
 }
 
 func scopeList(scopes []access.Scope) string {

@@ -131,3 +131,30 @@ func TestWorkspacesDeleteAsksFirst(t *testing.T) {
 		t.Fatal("deleting a missing workspace succeeded")
 	}
 }
+
+// TestPlatformKeys checks `roster keys create --platform`: a server-wide key
+// shown once, listed without its secret, revocable like any key.
+func TestPlatformKeys(t *testing.T) {
+	env := map[string]string{"ROSTER_DATA_DIR": t.TempDir()}
+	out, errOut, err := run(t, env, "keys", "create", "--platform", "--name", "n8n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^rpk_[A-Za-z0-9]{44}\n$`).MatchString(out) || !strings.Contains(errOut, "platform") {
+		t.Fatalf("stdout %q stderr %q", out, errOut)
+	}
+	if _, _, err := run(t, env, "keys", "create", "--platform", "--scopes", "all"); err == nil {
+		t.Fatal("--platform with --scopes accepted")
+	}
+	list, _, err := run(t, env, "keys", "list", "--platform")
+	if err != nil || !strings.Contains(list, "n8n") || !strings.Contains(list, "platform") || strings.Contains(list, strings.TrimSpace(out)[15:]) {
+		t.Fatalf("list: %q %v", list, err)
+	}
+	id := strings.TrimSpace(out)[4:16]
+	if _, _, err := run(t, env, "keys", "revoke", id); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, env, "keys", "revoke", id); err == nil {
+		t.Fatal("second revoke accepted")
+	}
+}

@@ -181,6 +181,7 @@ func (db *DB) ReadIn(ctx context.Context) Querier {
 	}
 	return db.read
 }
+
 // ReadPool is the read pool itself (the same as Write on PostgreSQL), for
 // pool statistics.
 func (db *DB) ReadPool() *sql.DB { return db.read }

@@ -3,6 +3,8 @@ package directory
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/fault"
@@ -38,6 +40,23 @@ type ListUsersInput struct {
 	Query  string `query:"query" maxLength:"254" doc:"Matches part of the name or email, case-insensitive"`
 	Email  string `query:"email" maxLength:"254" doc:"Exact email, case-insensitive; an empty list when nobody has it"`
 	Status string `query:"status" enum:"active,deactivated" doc:"Only users with this status"`
+	Role   string `query:"role" maxLength:"100" doc:"Only users with one of these roles, comma-separated: learner, manager, admin" example:"manager,admin"`
+}
+
+// roles reads the role filter, naming the field when a role is unknown.
+func (in *ListUsersInput) roles() ([]string, error) {
+	if strings.TrimSpace(in.Role) == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, r := range strings.Split(in.Role, ",") {
+		r = strings.TrimSpace(r)
+		if !slices.Contains(Roles, r) {
+			return nil, fault.Invalid("role", "must be one or more of %s, comma-separated", strings.Join(Roles, ", "))
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // BlockUserInput is Konstantly's deactivate request.
@@ -86,11 +105,12 @@ type UserOps struct {
 	Block      *op.Op[BlockUserInput, UserOutput]
 	Unblock    *op.Op[UserIDParam, UserOutput]
 	BulkCreate *op.Op[BulkUsersInput, BulkOutcomeOutput]
+	LoginLink  *op.Op[UserIDParam, LoginLinkOutput]
 }
 
 // All lists the operations for the registry.
 func (u UserOps) All() []op.Any {
-	return []op.Any{u.Create, u.List, u.Get, u.Update, u.Patch, u.PutByBody, u.PatchBody, u.Delete, u.Deactivate, u.Reactivate, u.Block, u.Unblock, u.BulkCreate}
+	return []op.Any{u.Create, u.List, u.Get, u.Update, u.Patch, u.PutByBody, u.PatchBody, u.Delete, u.Deactivate, u.Reactivate, u.Block, u.Unblock, u.BulkCreate, u.LoginLink}
 }
 
 // UserOps defines the user operations over s.
@@ -134,9 +154,14 @@ func (s *Service) UserOps() UserOps {
 		List: &op.Op[ListUsersInput, UserPageOutput]{
 			ID: "users.list", Tag: tag, Scope: access.UsersRead, Method: http.MethodGet, Path: "/users",
 			Summary:     "List users",
-			Description: "Users sorted by name, `limit` at a time from `offset`, with the total count. Filter with `query`, `email` or `status`.",
+			Description: "Users sorted by name, `limit` at a time from `offset`, with the total count. Filter with `query`, `email`, `status` or `role`.",
 			Run: func(ctx context.Context, p access.Principal, in *ListUsersInput) (*UserPageOutput, error) {
-				page, err := s.ListUsers(ctx, p.WorkspaceID, UserFilter{Query: in.Query, Email: in.Email, Status: in.Status, Offset: in.Offset, Limit: in.Limit})
+				roles, err := in.roles()
+				if err != nil {
+					return nil, err
+				}
+				page, err := s.ListUsers(ctx, p.WorkspaceID, UserFilter{Query: in.Query, Email: in.Email, Status: in.Status, Roles: roles,
+					Offset: in.Offset, Limit: in.Limit})
 				return &UserPageOutput{Body: page}, err
 			},
 		},
@@ -197,6 +222,7 @@ func (s *Service) UserOps() UserOps {
 				return &BulkOutcomeOutput{Body: out}, err
 			},
 		},
+		LoginLink: s.loginLinkOp(),
 		Unblock: &op.Op[UserIDParam, UserOutput]{
 			ID: "users.unblock", Tag: tag, Scope: access.UsersWrite, Method: http.MethodDelete, Path: "/users/blocked/{id}",
 			Summary: "Reactivate a user (Konstantly)", Compat: true, Run: setStatus(StatusActive),

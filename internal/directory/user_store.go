@@ -174,9 +174,10 @@ func deleteUserRow(ctx context.Context, q db.Querier, r *userRow) error {
 
 // UserFilter selects users for a list.
 type UserFilter struct {
-	Query  string // substring of name or email, case-insensitive
-	Email  string // exact email, case-insensitive
-	Status string // active or deactivated; empty for both
+	Query  string   // substring of name or email, case-insensitive
+	Email  string   // exact email, case-insensitive
+	Status string   // active or deactivated; empty for both
+	Roles  []string // any of these roles; empty for all
 	Offset int
 	Limit  int
 }
@@ -197,6 +198,14 @@ func listUserRows(ctx context.Context, q db.Querier, workspaceID int64, f UserFi
 	}
 	if f.Status != "" {
 		add(`status = ?`, f.Status)
+	}
+	if len(f.Roles) > 0 {
+		marks := make([]string, len(f.Roles))
+		for i, r := range f.Roles {
+			args = append(args, r)
+			marks[i] = fmt.Sprintf("$%d", len(args))
+		}
+		where = append(where, `role IN (`+strings.Join(marks, ", ")+`)`)
 	}
 	cond := strings.Join(where, " AND ")
 	// The total comes with the page in one statement: an unfiltered list

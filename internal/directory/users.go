@@ -23,6 +23,8 @@ type Service struct {
 	enroll Enrollments // course rules for group members; nil until SetEnrollments
 	// schemas caches custom attribute definitions for user and group writes.
 	schemas schemaCache
+	// publicURL starts one-time sign-in links (ROSTER_PUBLIC_URL).
+	publicURL string
 }
 
 // NewService returns a Service over d that records its changes in log; now is

@@ -22,16 +22,17 @@ type Me struct {
 	CreatedAt     int64    `json:"createdAt"`
 }
 
-type meOutput struct{ Body Me }
+// MeOutput carries the description of the calling key.
+type MeOutput struct{ Body Me }
 
 // Ops returns the key operations.
 func Ops(s *access.Service) []op.Any {
 	return []op.Any{
-		&op.Op[struct{}, meOutput]{
+		&op.Op[struct{}, MeOutput]{
 			ID: "me.get", Tag: "Account", Method: http.MethodGet, Path: "/me",
 			Summary:     "Describe the calling API key",
 			Description: "Any valid key may call it: connection tests (Zapier's authentication test) and labels use it.",
-			Run: func(ctx context.Context, p access.Principal, _ *struct{}) (*meOutput, error) {
+			Run: func(ctx context.Context, p access.Principal, _ *struct{}) (*MeOutput, error) {
 				ws, key, err := s.Describe(ctx, p)
 				if err != nil {
 					return nil, err
@@ -40,7 +41,7 @@ func Ops(s *access.Service) []op.Any {
 				for i, sc := range p.Scopes {
 					scopes[i] = string(sc)
 				}
-				return &meOutput{Body: Me{WorkspaceID: ws.ID, WorkspaceName: ws.Name, KeyID: key.ID, KeyName: key.Name,
+				return &MeOutput{Body: Me{WorkspaceID: ws.ID, WorkspaceName: ws.Name, KeyID: key.ID, KeyName: key.Name,
 					Scopes: scopes, RateLimit: key.RateLimit, CreatedAt: key.CreatedAt.Truncate(time.Second).Unix()}}, nil
 			},
 		},

@@ -79,6 +79,9 @@ func Start(tb testing.TB, dialect db.Dialect, opts ...Option) *Server {
 		tb.Fatalf("start background work: %v", err)
 	}
 	srv := httptest.NewServer(a.Server.Handler)
+	if cfg.PublicURL == "" {
+		a.Directory.SetPublicURL(srv.URL) // known only once the listener is up
+	}
 	tb.Cleanup(func() {
 		srv.Close()
 		a.Close()
