@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster/internal/app/apptest"
@@ -45,8 +46,9 @@ func TestIDsAsText(t *testing.T) {
 		for _, tc := range bad {
 			t.Run(tc.name, func(t *testing.T) {
 				p := tenant.Call(t, tc.method, tc.path, tc.body).Problem(t, http.StatusUnprocessableEntity)
-				if _, ok := p.Errors[tc.field]; !ok {
-					t.Fatalf("problem does not name %s: %+v", tc.field, p)
+				msgs, ok := p.Errors[tc.field]
+				if !ok || !strings.Contains(msgs[0], `2 or "2"`) {
+					t.Fatalf("problem does not name %s with what it takes: %+v", tc.field, p)
 				}
 			})
 		}
