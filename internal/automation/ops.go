@@ -130,7 +130,7 @@ func (s *Service) Ops() []op.Any {
 				return &workflowOutput{Body: w}, err
 			}},
 		&op.Op[triggerInput, testOutput]{ID: "workflows.test", Tag: tag, Scope: read, Method: http.MethodPost, Path: "/workflows/{id}/test",
-			Summary:     "Dry-run a workflow on sample data",
+			Summary: "Dry-run a workflow on sample data",
 			Description: "Resolves every step's input, evaluates conditions, filters and branches, and calls nothing: no side effects. " +
 				"Without `trigger` data, an event-triggered workflow is tried on a sample event of its type (shown as `trigger`).",
 			Run: func(ctx context.Context, p access.Principal, in *triggerInput) (*testOutput, error) {
