@@ -30,6 +30,15 @@ func TestIDsAsText(t *testing.T) {
 		tenant.Call(t, http.MethodPost, "/api/v1/courses/"+jsonNum(cid)+"/assign", map[string]any{"groups": []any{jsonNum(pid)}}).Expect(t, http.StatusOK)
 		tenant.Call(t, http.MethodPut, "/api/v1/groups/"+jsonNum(child["id"].(float64)), map[string]any{"parentId": nil}).Expect(t, http.StatusOK)
 
+		var defs []map[string]any
+		tenant.Call(t, http.MethodPost, "/api/v1/custom/attributes/users", []any{map[string]any{"name": "Department", "type": "text"}}).
+			Expect(t, http.StatusOK).JSON(t, &defs)
+		tenant.Call(t, http.MethodPost, "/api/v1/custom/attributes/users", []any{map[string]any{"id": jsonNum(defs[0]["id"].(float64)), "name": "Dept.", "type": "text"}}).
+			Expect(t, http.StatusOK).JSON(t, &defs)
+		if len(defs) != 1 || defs[0]["name"] != "Dept." {
+			t.Fatalf("attribute id as text: %v", defs)
+		}
+
 		bad := []struct {
 			name, method, path string
 			body               any
@@ -40,6 +49,7 @@ func TestIDsAsText(t *testing.T) {
 			{"move", http.MethodPut, "/api/v1/groups/" + jsonNum(pid), map[string]any{"parentId": "abc"}, "parentId"},
 			{"groups of user", http.MethodPost, "/api/v1/users/" + u.ID + "/groups", map[string]any{"groups": []any{"abc"}}, "groups[0]"},
 			{"courses of user", http.MethodPost, "/api/v1/users/" + u.ID + "/assignments", map[string]any{"courses": []any{"1.5"}}, "courses[0]"},
+			{"attribute", http.MethodPost, "/api/v1/custom/attributes/users", []any{map[string]any{"id": "abc", "name": "X", "type": "text"}}, "body[0].id"},
 			{"assign groups", http.MethodPost, "/api/v1/courses/" + jsonNum(cid) + "/assign", map[string]any{"groups": []any{"abc"}}, "groups[0]"},
 		}
 		before := s.Count(t, "groups")
