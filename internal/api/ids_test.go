@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster/internal/app/apptest"
@@ -29,6 +30,15 @@ func TestIDsAsText(t *testing.T) {
 		tenant.Call(t, http.MethodPost, "/api/v1/courses/"+jsonNum(cid)+"/assign", map[string]any{"groups": []any{jsonNum(pid)}}).Expect(t, http.StatusOK)
 		tenant.Call(t, http.MethodPut, "/api/v1/groups/"+jsonNum(child["id"].(float64)), map[string]any{"parentId": nil}).Expect(t, http.StatusOK)
 
+		var defs []map[string]any
+		tenant.Call(t, http.MethodPost, "/api/v1/custom/attributes/users", []any{map[string]any{"name": "Department", "type": "text"}}).
+			Expect(t, http.StatusOK).JSON(t, &defs)
+		tenant.Call(t, http.MethodPost, "/api/v1/custom/attributes/users", []any{map[string]any{"id": jsonNum(defs[0]["id"].(float64)), "name": "Dept.", "type": "text"}}).
+			Expect(t, http.StatusOK).JSON(t, &defs)
+		if len(defs) != 1 || defs[0]["name"] != "Dept." {
+			t.Fatalf("attribute id as text: %v", defs)
+		}
+
 		bad := []struct {
 			name, method, path string
 			body               any
@@ -39,14 +49,16 @@ func TestIDsAsText(t *testing.T) {
 			{"move", http.MethodPut, "/api/v1/groups/" + jsonNum(pid), map[string]any{"parentId": "abc"}, "parentId"},
 			{"groups of user", http.MethodPost, "/api/v1/users/" + u.ID + "/groups", map[string]any{"groups": []any{"abc"}}, "groups[0]"},
 			{"courses of user", http.MethodPost, "/api/v1/users/" + u.ID + "/assignments", map[string]any{"courses": []any{"1.5"}}, "courses[0]"},
+			{"attribute", http.MethodPost, "/api/v1/custom/attributes/users", []any{map[string]any{"id": "abc", "name": "X", "type": "text"}}, "body[0].id"},
 			{"assign groups", http.MethodPost, "/api/v1/courses/" + jsonNum(cid) + "/assign", map[string]any{"groups": []any{"abc"}}, "groups[0]"},
 		}
 		before := s.Count(t, "groups")
 		for _, tc := range bad {
 			t.Run(tc.name, func(t *testing.T) {
 				p := tenant.Call(t, tc.method, tc.path, tc.body).Problem(t, http.StatusUnprocessableEntity)
-				if _, ok := p.Errors[tc.field]; !ok {
-					t.Fatalf("problem does not name %s: %+v", tc.field, p)
+				msgs, ok := p.Errors[tc.field]
+				if !ok || !strings.Contains(msgs[0], `2 or "2"`) {
+					t.Fatalf("problem does not name %s with what it takes: %+v", tc.field, p)
 				}
 			})
 		}

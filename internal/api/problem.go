@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/validation"
 
 	"github.com/rosterhq/roster/internal/db"
 	"github.com/rosterhq/roster/internal/fault"
@@ -104,7 +105,8 @@ func useProblemErrors() {
 				var d huma.ErrorDetailer
 				if errors.As(e, &d) {
 					det := d.ErrorDetail()
-					p.addField(fieldOfDetail(det.Location, det.Message), det.Message)
+					field := fieldOfDetail(det.Location, det.Message)
+					p.addField(field, explainOneOf(field, det.Message))
 				} else {
 					p.addField("body", e.Error())
 				}
@@ -125,6 +127,22 @@ func useProblemErrors() {
 			return se
 		}
 	})
+}
+
+// idField matches the names of integer-id fields (groupId, parentId,
+// groups[0], courses[2], …), whose schema is "an integer or its text".
+var idField = regexp.MustCompile(`(^|\.)(\w*Id|id|groups|courses)(\[\d+\])?$`)
+
+// explainOneOf replaces huma's "expected value to match exactly one schema"
+// — true, but no help to the caller — with what the field takes.
+func explainOneOf(field, msg string) string {
+	if msg != validation.MsgExpectedMatchExactlyOneSchema {
+		return msg
+	}
+	if idField.MatchString(field) {
+		return `must be a positive integer id, as a number or as text (2 or "2")`
+	}
+	return "has none of the accepted forms; see this field's schema in /openapi.json"
 }
 
 var missingProperty = regexp.MustCompile(`^expected required property (\S+) to be present`)

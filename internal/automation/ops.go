@@ -33,9 +33,21 @@ type updateWorkflowInput struct {
 
 type triggerInput struct {
 	WorkflowIDParam
-	Body struct {
-		Trigger map[string]any `json:"trigger,omitempty" doc:"Trigger data the run sees as trigger.*"`
+	// The body may be left out: a dry run of an event-triggered workflow
+	// then uses a sample event, and a run starts with empty trigger data.
+	Body *triggerBody `required:"false"`
+}
+
+type triggerBody struct {
+	Trigger map[string]any `json:"trigger,omitempty" doc:"Trigger data the run sees as trigger.*"`
+}
+
+// trigger returns the given trigger data, nil when there is none.
+func (in *triggerInput) trigger() map[string]any {
+	if in.Body == nil {
+		return nil
 	}
+	return in.Body.Trigger
 }
 
 type runsInput struct {
@@ -134,14 +146,14 @@ func (s *Service) Ops() []op.Any {
 			Description: "Resolves every step's input, evaluates conditions, filters and branches, and calls nothing: no side effects. " +
 				"Without `trigger` data, an event-triggered workflow is tried on a sample event of its type (shown as `trigger`).",
 			Run: func(ctx context.Context, p access.Principal, in *triggerInput) (*testOutput, error) {
-				res, err := s.Test(ctx, p.WorkspaceID, in.ID, in.Body.Trigger)
+				res, err := s.Test(ctx, p.WorkspaceID, in.ID, in.trigger())
 				return &testOutput{Body: res}, err
 			}},
 		&op.Op[triggerInput, runOutput]{ID: "workflows.run", Tag: tag, Scope: write, Method: http.MethodPost, Path: "/workflows/{id}/run",
 			Status: http.StatusAccepted, Summary: "Run a workflow now, for real",
 			Description: "Starts a run of the latest version with `trigger` as its data; follow it with the run routes.",
 			Run: func(ctx context.Context, p access.Principal, in *triggerInput) (*runOutput, error) {
-				run, err := s.RunNow(ctx, p.WorkspaceID, in.ID, in.Body.Trigger)
+				run, err := s.RunNow(ctx, p.WorkspaceID, in.ID, in.trigger())
 				return &runOutput{Body: run}, err
 			}},
 		&op.Op[runsInput, runPageOutput]{ID: "workflows.list_runs", Tag: tag, Scope: read, Method: http.MethodGet, Path: "/workflows/{id}/runs",

@@ -95,12 +95,16 @@ func sampleData(typ string) map[string]any {
 	}
 	if action == "updated" {
 		// An update carries what it changed: here the user's department,
-		// the course's name, and so on — the first field of the resource.
+		// the course's name, and so on.
 		before := maps.Clone(data)
 		switch resource {
 		case "user":
 			before["customAttributes"] = map[string]any{"department": "Support", "employee_id": "EMP123"}
 			before["attributes"] = before["customAttributes"]
+		case "attribute":
+			before["attributes"] = []any{}
+		case "webhook_endpoint":
+			before["url"] = "https://example.com/hooks/old"
 		default:
 			before["name"] = "Old name"
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/op"
 )
 
 // Entities that carry custom attributes.
@@ -116,7 +117,7 @@ type AttributeDefinition struct {
 
 // AttributeInput creates or updates a definition: matched by id, else by key.
 type AttributeInput struct {
-	ID         int64             `json:"id,omitempty" doc:"Existing definition to update"`
+	ID         op.ID             `json:"id,omitempty" doc:"Existing definition to update (2 or \"2\")"`
 	Key        string            `json:"key,omitempty" maxLength:"64" doc:"Key in customAttributes; derived from the name when omitted. Cannot change."`
 	APIID      string            `json:"apiId,omitempty" maxLength:"64" doc:"Konstantly's name for key"`
 	Name       string            `json:"name" minLength:"1" maxLength:"200" doc:"Display name"`

@@ -123,7 +123,7 @@ func (s *Service) UpsertAttributes(ctx context.Context, workspaceID int64, entit
 // matchAttr finds the definition an item updates, or returns a new one.
 func matchAttr(f *fault.Fields, field string, item AttributeInput, byID map[int64]*attrDef, byKey map[string]*attrDef) *attrDef {
 	if item.ID != 0 {
-		d, ok := byID[item.ID]
+		d, ok := byID[item.ID.Int64()]
 		if !ok {
 			f.Add(field+".id", "no attribute with id %d", item.ID)
 			return nil

@@ -95,8 +95,9 @@ func (s *Service) AssignTarget(ctx context.Context, workspaceID, pathID int64, i
 		byExt = c.pk
 	}
 	want := pathID
-	field := "courseId"
+	field := "the path"
 	if want == 0 {
+		field = "courseId"
 		want = in.CourseID.Int64()
 		if want == 0 {
 			want, field = byExt, "courseExternalId"

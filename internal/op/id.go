@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -31,7 +32,10 @@ func ParseID(b []byte) (ID, error) {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("must be a positive integer id, as a number or text (2 or \"2\"), not %s", b)
+		// A type error, so that encoding/json adds the field's name to it:
+		// workflow steps (Registry.Invoke) then name the field too.
+		return 0, &json.UnmarshalTypeError{Value: fmt.Sprintf("%s (an id is a positive integer: 2 or \"2\")", b),
+			Type: reflect.TypeFor[ID]()}
 	}
 	return ID(n), nil
 }
