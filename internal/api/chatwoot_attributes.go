@@ -263,7 +263,7 @@ func chatwootAttributeOps(reg *op.Registry) []op.Any {
 				if err != nil {
 					return nil, err
 				}
-				upd := directory.AttributeInput{ID: d.ID, Key: d.Key, Name: d.Name, Type: directory.AttributeType{Name: d.Type}, Options: d.Options}
+				upd := directory.AttributeInput{ID: op.ID(d.ID), Key: d.Key, Name: d.Name, Type: directory.AttributeType{Name: d.Type}, Options: d.Options}
 				if n := strings.TrimSpace(in.Body.AttributeDisplayName); n != "" {
 					upd.Name = n
 				}

@@ -27,6 +27,7 @@ var tagDescriptions = []struct{ name, description string }{
 	{"Workflows", "Workflows: a trigger, conditions and steps that call these same operations; versions, test runs, runs and templates."},
 	{"Account", "The API key in use: its workspace and scopes."},
 	{"Platform", "A Chatwoot-style platform face over the user operations, with snake_case fields."},
+	{"Chatwoot", "Chatwoot's application API (/api/v1/accounts/{account_id}/…, /api/v1/profile) over Roster's operations: agents, teams, custom attributes, webhooks; the groups Roster does not provide answer 501."},
 	{"Catalog", "Every operation with its typed fields, for no-code tools. Public."},
 	{"Health", "Liveness and readiness probes. Public."},
 }

@@ -111,7 +111,8 @@ func (s *Service) ConsumeLoginLink(ctx context.Context, token string) (int64, Us
 func (s *Service) loginLinkOp() *op.Op[UserIDParam, LoginLinkOutput] {
 	return &op.Op[UserIDParam, LoginLinkOutput]{
 		ID: "users.login_link", Tag: "Users", Scope: access.UsersWrite, Method: http.MethodGet, Path: "/users/{id}/sso",
-		Summary: "Get a one-time sign-in link",
+		MoreErrors: []int{http.StatusConflict}, // a deactivated or blocked user cannot sign in
+		Summary:    "Get a one-time sign-in link",
 		Description: "A URL that signs the user in once, within 30 seconds. Needs `users.write`: the link acts as the user. " +
 			"The same link is what the Chatwoot platform API's `/users/{id}/login` answers.",
 		Run: func(ctx context.Context, p access.Principal, in *UserIDParam) (*LoginLinkOutput, error) {

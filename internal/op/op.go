@@ -31,6 +31,10 @@ type Op[I, O any] struct {
 	Method      string       // HTTP method
 	Path        string       // HTTP path below the API prefix, e.g. "/users/{id}"
 	Status      int          // success status; default 200
+	// MoreErrors are error statuses this operation answers beyond those of
+	// its method (e.g. 409 from a GET that refuses a deactivated user), so
+	// the OpenAPI document lists them.
+	MoreErrors []int
 	// MaxBodyBytes raises huma's 1 MiB request body limit for bulk operations.
 	MaxBodyBytes int64
 	// SelfValidated operations check their body themselves, so that a bad
@@ -107,7 +111,7 @@ func (o *Op[I, O]) mount(api huma.API, prefix string, mapErr func(context.Contex
 		DefaultStatus: status,
 		MaxBodyBytes:  o.MaxBodyBytes,
 		Security:      SecurityRequirements,
-		Errors:        errorStatuses(o.Method),
+		Errors:        append(errorStatuses(o.Method), o.MoreErrors...),
 		// Credentials and scope are checked before huma parses and validates
 		// the input, so a caller without access learns nothing about it.
 		Middlewares: huma.Middlewares{func(hctx huma.Context, next func(huma.Context)) {
