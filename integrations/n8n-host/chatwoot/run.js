@@ -6,8 +6,11 @@
 // Custom Attributes, Webhooks and Profile operation once; this script then
 // checks each node's answer and the resulting state through Roster's own API.
 //
-//   ROSTER_BIN=/path/to/roster node chatwoot/run.js   (from integrations/n8n-host, after npm ci)
+//   ROSTER_TEST_POSTGRES_DSN=postgres://… ROSTER_BIN=/path/to/roster node chatwoot/run.js
+//   (from integrations/n8n-host, after npm ci)
 //
+// With ROSTER_TEST_POSTGRES_DSN n8n keeps its data in a throwaway schema of
+// that database; without it n8n uses SQLite, which needs `npm run native`.
 // Without ROSTER_BIN the script builds Roster with `go build`.
 'use strict';
 
@@ -51,7 +54,7 @@ async function waitReady(url, child) {
 
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-chatwoot-n8n-'));
-  let roster;
+  let roster, pgClient, n8nSchema;
   try {
     let bin = process.env.ROSTER_BIN;
     if (!bin) {
@@ -98,6 +101,27 @@ async function main() {
       N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
       DB_SQLITE_POOL_SIZE: '0',
     };
+    // On PostgreSQL (as in CI) n8n needs no native module at all; its SQLite
+    // default needs `npm run native` first (builds sqlite3 from source).
+    const dsn = process.env.ROSTER_TEST_POSTGRES_DSN;
+    if (dsn) {
+      const pg = require(require.resolve('pg', { paths: [require.resolve('n8n/package.json', { paths: [host] })] }));
+      const u = new URL(dsn);
+      n8nSchema = `n8n_chatwoot_${process.pid}_${Date.now()}`;
+      pgClient = new pg.Client({ connectionString: dsn });
+      await pgClient.connect();
+      await pgClient.query(`CREATE SCHEMA ${n8nSchema}`);
+      Object.assign(n8nEnv, {
+        DB_TYPE: 'postgresdb',
+        DB_POSTGRESDB_HOST: u.hostname,
+        DB_POSTGRESDB_PORT: u.port || '5432',
+        DB_POSTGRESDB_DATABASE: decodeURIComponent(u.pathname.slice(1)),
+        DB_POSTGRESDB_USER: decodeURIComponent(u.username),
+        DB_POSTGRESDB_PASSWORD: decodeURIComponent(u.password),
+        DB_POSTGRESDB_SCHEMA: n8nSchema,
+      });
+      log(`n8n on PostgreSQL, schema ${n8nSchema}`);
+    }
     const n8nBin = require.resolve('n8n/bin/n8n', { paths: [host] });
     const n8n = (...args) => execFileSync(process.execPath, [n8nBin, ...args], {
       // execute prints its result at info level.
@@ -204,6 +228,10 @@ async function main() {
     if (roster && roster.exitCode === null) {
       roster.kill('SIGTERM');
       await new Promise((r) => roster.once('exit', r));
+    }
+    if (pgClient) {
+      await pgClient.query(`DROP SCHEMA IF EXISTS ${n8nSchema} CASCADE`);
+      await pgClient.end();
     }
     fs.rmSync(tmp, { recursive: true, force: true });
   }
