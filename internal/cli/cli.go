@@ -344,13 +344,7 @@ func keys(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tLAST USED\tREVOKED")
-		for _, k := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, scopeList(k.Scopes), k.CreatedAt.Format(time.RFC3339),
-				orDash(k.LastUsedAt), orDash(k.RevokedAt))
-		}
-		return tw.Flush()
+		return printKeys(env, list)
 	case "revoke":
 		if fs.NArg() != 1 {
 			return errors.New("usage: roster keys revoke KEY_ID")
@@ -384,15 +378,20 @@ func platformKeys(ctx context.Context, a *app.App, cmd, workspace, scopes, name 
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tLAST USED\tREVOKED")
-		for _, k := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, scopeList(k.Scopes), k.CreatedAt.Format(time.RFC3339),
-				orDash(k.LastUsedAt), orDash(k.RevokedAt))
-		}
-		return tw.Flush()
+		return printKeys(env, list)
 	}
 	return fmt.Errorf("unknown keys command %q with --platform (create or list; revoke takes any key id)", cmd)
+}
+
+// printKeys lists keys as a table, never with their secrets.
+func printKeys(env Env, list []access.Key) error {
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tLAST USED\tREVOKED")
+	for _, k := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, scopeList(k.Scopes), k.CreatedAt.Format(time.RFC3339),
+			orDash(k.LastUsedAt), orDash(k.RevokedAt))
+	}
+	return tw.Flush()
 }
 
 func scopeList(scopes []access.Scope) string {
