@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -136,12 +137,41 @@ const (
 // lower-cased form, which is what uniqueness is judged on.
 func normalizeEmail(f *fault.Fields, field, email string) (string, string) {
 	email = strings.TrimSpace(email)
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndexByte(email, '@'):], ".") {
+	if !ValidEmail(email) {
 		f.Add(field, "must be a valid email address like name@example.com")
 		return email, ""
 	}
 	return email, strings.ToLower(email)
+}
+
+// ValidEmail reports an address Roster accepts: one plain address (no
+// display name), at most 254 bytes, with a deliverable domain. The OpenAPI
+// document's "email" format means this.
+func ValidEmail(email string) bool {
+	addr, err := mail.ParseAddress(email)
+	return err == nil && addr.Address == email && len(email) <= 254 && mailDomain(email[strings.LastIndexByte(email, '@')+1:])
+}
+
+// mailDomain reports a domain mail can be delivered to: at least two
+// dot-separated labels of letters (any script), digits and inner hyphens.
+// net/mail alone accepts "a@!000000.000", which no client's email format
+// check (nor any mail server) would.
+func mailDomain(d string) bool {
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, r := range l {
+			if r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func checkText(f *fault.Fields, field, value string, min, max int) string {

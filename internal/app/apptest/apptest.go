@@ -191,7 +191,9 @@ func (s *Server) Do(tb testing.TB, r Request) *Response {
 		}
 		body = bytes.NewReader(buf)
 	}
-	req, err := http.NewRequest(r.Method, s.URL+r.Path, body)
+	// The response check reports to the test making this call (a fuzz
+	// target's t, not the f that started the server).
+	req, err := http.NewRequestWithContext(context.WithValue(context.Background(), callerKey{}, tb), r.Method, s.URL+r.Path, body)
 	if err != nil {
 		tb.Fatalf("new request: %v", err)
 	}
